@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+// Slipway: a GitOps repository bot. No SwiftPM package dependencies: only the toolchain and
+// Debian's C libraries, each wrapped by exactly one thin Swift target (see docs/architecture.md).
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode is the tools default; C modules
+/// are imported `internal` by default so no C type can leak into a public API.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// One system library target per C library, found through pkg-config, installed by apt.
+func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Slipway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "slipway", targets: ["slipway"]),
+    ],
+    targets: [
+        // C libraries (module maps and tiny shims for variadic functions and macros).
+        cLibrary("CGit2", pkgConfig: "libgit2", apt: "libgit2-dev"),
+        cLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        cLibrary("CPQ", pkgConfig: "libpq", apt: "libpq-dev"),
+        cLibrary("COpenSSL", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        cLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
+        cLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
+        cLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+
+        // Plain HTTP value types shared by the server and client wrappers (no C).
+        .target(name: "HTTPTypes", dependencies: [], swiftSettings: swiftSettings),
+
+        // One thin wrapper per C library; only these import a C module.
+        .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "HTTPTypes"], swiftSettings: swiftSettings),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "HTTPTypes"], swiftSettings: swiftSettings),
+        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "Postgres", dependencies: ["CPQ"], swiftSettings: swiftSettings),
+
+        // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
+        .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
+
+        // The command line: thin, parses arguments and maps errors to exit codes.
+        .target(name: "CommandLineKit", dependencies: [], swiftSettings: swiftSettings),
+        .executableTarget(name: "slipway", dependencies: ["CommandLineKit"], swiftSettings: swiftSettings),
+
+        // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["CommandLineKit", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

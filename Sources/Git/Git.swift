@@ -1,0 +1,2 @@
+// Placeholder until the wrapper lands.
+internal import CGit2

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Slipway builds, tests and benchmarks with. Idempotent:
+# packages already present are not fetched again, and apt-get update runs only when
+# something is missing. Uses sudo only when not root.
+set -euo pipefail
+
+PACKAGES=(
+  pkg-config
+  libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev
+  git postgresql-15 python3 procps
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(wrk nginx-light)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
