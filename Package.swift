@@ -46,9 +46,11 @@ let package = Package(
         // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
         .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
 
-        // The command line: thin, parses arguments and maps errors to exit codes.
+        // The command line: a small argument parser (no domain knowledge), the command tree, and a
+        // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: [], swiftSettings: swiftSettings),
-        .executableTarget(name: "slipway", dependencies: ["CommandLineKit"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "SlipwayCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
@@ -61,6 +63,6 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["CommandLineKit", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
