@@ -48,7 +48,7 @@ let package = Package(
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
-        .target(name: "CommandLineKit", dependencies: [], swiftSettings: swiftSettings),
+        .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
 

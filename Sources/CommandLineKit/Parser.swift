@@ -1,3 +1,5 @@
+import SlipwayCore
+
 /// Parses `arguments` against a command tree.
 ///
 /// Grammar: `root [group ...] leaf [--opt value | --opt=value | --flag | positional ...] [-- positional ...]`.

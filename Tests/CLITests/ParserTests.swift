@@ -1,4 +1,5 @@
 import CommandLineKit
+import SlipwayCore
 import Testing
 
 @Suite("Argument parser")

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPServer
+import HTTPTypes
+public import SlipwayCore
+public import Store
+
+/// The composition root: the CLI's `serve` and the end-to-end tests both build the bot here.
+///
+/// Owns the store, the HTTP listener (webhooks, `/healthz`, `/readyz`, `/metrics`) and the
+/// delivery workers. `start()` returns once the listener is bound; `stop()` stops intake first,
+/// then lets in-flight work finish.
+public final class BotApplication: @unchecked Sendable {
+    public let configuration: BotConfiguration
+    public let store: any Store
+    public let metrics = Metrics()
+    public let logger: Logger
+    private let server: HTTPServer
+    private let workers: DeliveryWorkers
+    private let lock = NSLock()
+    private var stopped = false
+
+    /// Builds (but does not start) the bot.
+    public static func build(configuration: BotConfiguration, logger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+        try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
+        let store = try configuration.store.open()
+        return BotApplication(configuration: configuration, store: store, logger: logger,
+                              handler: handler ?? LoggingDeliveryHandler())
+    }
+
+    init(configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler) {
+        self.configuration = configuration
+        self.store = store
+        var redactor = logger.redactor
+        redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
+        var logger = logger
+        logger.redactor = redactor
+        self.logger = logger
+
+        let metrics = self.metrics
+        var workerConfig = DeliveryWorkers.Configuration()
+        workerConfig.count = configuration.deliveryWorkers
+        let workers = DeliveryWorkers(store: store, processor: DeliveryProcessor(handler: handler),
+                                      metrics: metrics, logger: logger, configuration: workerConfig)
+        self.workers = workers
+        let ingress = WebhookIngress(secret: configuration.webhookSecret, store: store, metrics: metrics,
+                                     logger: logger, onAccepted: { workers.wake() })
+
+        var router = Router()
+        router.post(configuration.webhookPath, Self.timed(route: configuration.webhookPath, metrics: metrics) { ingress.handle($0) })
+        router.get("/healthz", Self.timed(route: "/healthz", metrics: metrics) { _ in
+            HTTPResponse(status: 200, body: Data("{\"status\":\"ok\"}\n".utf8), contentType: "application/json")
+        })
+        router.get("/readyz", Self.timed(route: "/readyz", metrics: metrics) { _ in
+            do {
+                try store.ping()
+                return HTTPResponse(status: 200, body: Data("{\"status\":\"ready\",\"store\":\"\(store.backendName)\"}\n".utf8), contentType: "application/json")
+            } catch {
+                logger.warning("store unreachable", ["error": "\(error)"])
+                return HTTPResponse(status: 503, body: Data("{\"status\":\"unavailable\",\"store\":\"\(store.backendName)\"}\n".utf8), contentType: "application/json")
+            }
+        })
+        router.get("/metrics") { _ in
+            let depth = try? store.journalDepth()
+            return HTTPResponse(status: 200, body: Data(metrics.render(journalDepth: depth).utf8),
+                                contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        var serverConfig = HTTPServer.Configuration()
+        serverConfig.host = configuration.listenHost
+        serverConfig.port = configuration.listenPort
+        serverConfig.maxBodySize = configuration.maxBody
+        server = HTTPServer(configuration: serverConfig, handler: router.handler)
+    }
+
+    /// Binds the listener and starts the workers.
+    public func start() throws {
+        try server.start()
+        workers.start()
+        logger.info("slipway listening", [
+            "listen": "\(configuration.listenHost):\(server.port)", "webhook.path": configuration.webhookPath,
+            "store": configuration.store.description,
+        ])
+    }
+
+    /// The bound port (useful with port 0).
+    public var port: UInt16 { server.port }
+
+    /// Stops intake (no new connections), waits for in-flight requests and deliveries. Idempotent.
+    public func stop() {
+        lock.lock()
+        if stopped { lock.unlock(); return }
+        stopped = true
+        lock.unlock()
+        logger.info("slipway stopping")
+        server.stop()
+        workers.stop()
+        logger.info("slipway stopped")
+    }
+
+    static func timed(route: String, metrics: Metrics, _ handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) -> @Sendable (HTTPRequest) -> HTTPResponse {
+        { request in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let response = handler(request)
+            metrics.observeRequest(route: route, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            return response
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+public import SlipwayCore
+public import Store
+
+/// Everything `slipway serve` needs, resolved and checked. Holds the webhook secret: never print
+/// it (its description leaves it out).
+public struct BotConfiguration: Sendable, CustomStringConvertible {
+    public var repo: String?
+    public var listenHost: String
+    public var listenPort: UInt16
+    public var webhookPath: String
+    public var webhookSecret: [UInt8]
+    public var store: StoreLocation
+    public var workDir: String
+    public var maxBody: Int
+    public var logFormat: LogFormat
+    public var logLevel: LogLevel
+    public var deliveryWorkers: Int
+
+    public var description: String {
+        "repo=\(repo ?? "-") listen=\(listenHost):\(listenPort) webhook-path=\(webhookPath) store=\(store) work-dir=\(workDir) max-body=\(maxBody)"
+    }
+
+    /// Resolves every serve option from `source`, reading the secret file if one is named.
+    public static func resolve(_ source: ConfigSource, requireSecret: Bool = true) throws -> BotConfiguration {
+        func value(_ option: ConfigOption) -> String? { source.value(option) ?? option.defaultValue }
+
+        let workDir = value(.workDir) ?? ".slipway"
+        let (host, port) = try parseListen(value(.listen) ?? "127.0.0.1:8080")
+        let path = value(.webhookPath) ?? "/webhook"
+        guard path.hasPrefix("/"), !path.contains(" ") else {
+            throw ConfigError("--webhook-path must start with '/' (got '\(path)')")
+        }
+        guard let maxBody = parseSize(value(.maxBody) ?? "26214400"), maxBody > 0 else {
+            throw ConfigError("--max-body must be a positive number of bytes, like 26214400 or 25Mi (got '\(value(.maxBody) ?? "")')")
+        }
+        guard let format = LogFormat(rawValue: value(.logFormat) ?? "json") else {
+            throw ConfigError("--log-format must be json or text (got '\(value(.logFormat) ?? "")')")
+        }
+        guard let level = LogLevel(rawValue: value(.logLevel) ?? "info") else {
+            throw ConfigError("--log-level must be one of debug, info, warning, error")
+        }
+        guard let workers = Int(value(.workers) ?? "2"), (1...64).contains(workers) else {
+            throw ConfigError("--delivery-workers must be a number from 1 to 64")
+        }
+        let store: StoreLocation
+        do {
+            store = try StoreLocation(parsing: value(.store) ?? "sqlite:state.db", workDir: workDir)
+        } catch let error as StoreError {
+            throw ConfigError(error.message)
+        }
+        let secret = try loadSecret(source, required: requireSecret)
+        return BotConfiguration(
+            repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
+            webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
+            logFormat: format, logLevel: level, deliveryWorkers: workers
+        )
+    }
+
+    /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.
+    /// A trailing newline in the file is not part of the secret.
+    static func loadSecret(_ source: ConfigSource, required: Bool) throws -> [UInt8] {
+        let howTo = "give one with --webhook-secret-file FILE (or webhook-secret-file in slipway.yaml, or SLIPWAY_WEBHOOK_SECRET_FILE), or set SLIPWAY_WEBHOOK_SECRET; use the same secret as the GitHub webhook"
+        if let file = source.value(.webhookSecretFile) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigError("cannot read the webhook secret file \(file); \(howTo)")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            guard !text.isEmpty else { throw ConfigError("the webhook secret file \(file) is empty; \(howTo)") }
+            return Array(text.utf8)
+        }
+        if let secret = source.environment["SLIPWAY_WEBHOOK_SECRET"], !secret.isEmpty {
+            return Array(secret.utf8)
+        }
+        if required { throw ConfigError("no webhook secret: \(howTo)") }
+        return []
+    }
+
+    /// `HOST:PORT`, `:PORT` (loopback) or `[IPv6]:PORT`.
+    public static func parseListen(_ text: String) throws -> (String, UInt16) {
+        let bad = ConfigError("--listen must be HOST:PORT, like 127.0.0.1:8080 (got '\(text)')")
+        guard let colon = text.lastIndex(of: ":") else { throw bad }
+        var host = String(text[..<colon])
+        guard let port = UInt16(text[text.index(after: colon)...]) else { throw bad }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "127.0.0.1" }
+        if host == "localhost" { host = "127.0.0.1" }
+        return (host, port)
+    }
+
+    /// Bytes with an optional suffix: K/M/G (1000s) or Ki/Mi/Gi (1024s).
+    public static func parseSize(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("Ki", 1024), ("Mi", 1024 * 1024), ("Gi", 1024 * 1024 * 1024),
+                                      ("K", 1000), ("M", 1_000_000), ("G", 1_000_000_000)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            return Int(text.dropLast(suffix.count)).map { $0 * factor }
+        }
+        return Int(text)
+    }
+}

@@ -1,0 +1,44 @@
+/// One setting of the bot: a `--flag`, a key in `slipway.yaml` (same name) and an environment
+/// variable `SLIPWAY_...`. Precedence: flag, then environment, then file, then default.
+public struct ConfigOption: Sendable {
+    public let name: String
+    public let valueName: String
+    public let help: String
+    public let defaultValue: String?
+
+    /// `SLIPWAY_WEBHOOK_SECRET_FILE` for `webhook-secret-file`.
+    public var environmentVariable: String {
+        "SLIPWAY_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    public static let config = ConfigOption(name: "config", valueName: "FILE",
+        help: "Read settings from this YAML file (keys are these option names).", defaultValue: "slipway.yaml if present")
+    public static let repo = ConfigOption(name: "repo", valueName: "PATH_OR_URL",
+        help: "The managed repository: a local or bare repository path, or an http(s) URL cloned into the work dir.", defaultValue: nil)
+    public static let listen = ConfigOption(name: "listen", valueName: "HOST:PORT",
+        help: "Address for webhooks, /healthz, /readyz and /metrics (port 0 picks a free port).", defaultValue: "127.0.0.1:8080")
+    public static let webhookPath = ConfigOption(name: "webhook-path", valueName: "PATH",
+        help: "URL path that receives GitHub webhooks.", defaultValue: "/webhook")
+    public static let webhookSecretFile = ConfigOption(name: "webhook-secret-file", valueName: "FILE",
+        help: "File holding the webhook secret (or set SLIPWAY_WEBHOOK_SECRET). Never printed.", defaultValue: nil)
+    public static let store = ConfigOption(name: "store", valueName: "URL",
+        help: "State store: sqlite:PATH (relative to the work dir; ?sync=full for power-loss durability) or postgres://...", defaultValue: "sqlite:state.db")
+    public static let workDir = ConfigOption(name: "work-dir", valueName: "DIR",
+        help: "Directory for state, checkouts and logs.", defaultValue: ".slipway")
+    public static let maxBody = ConfigOption(name: "max-body", valueName: "BYTES",
+        help: "Largest webhook body accepted; larger ones get 413 unread (suffixes K, M, Mi, ... allowed).", defaultValue: "26214400")
+    public static let logFormat = ConfigOption(name: "log-format", valueName: "json|text",
+        help: "Log lines on stderr: one JSON object per line, or text for people.", defaultValue: "json")
+    public static let logLevel = ConfigOption(name: "log-level", valueName: "LEVEL",
+        help: "Least important log level shown: debug, info, warning, error.", defaultValue: "info")
+    public static let workers = ConfigOption(name: "delivery-workers", valueName: "N",
+        help: "Threads that process journaled deliveries.", defaultValue: "2")
+
+    /// Options every command that reads the bot's state accepts.
+    public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
+    /// Options of `slipway serve`, in help order.
+    public static let serveOptions: [ConfigOption] = [
+        .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
+        .logFormat, .logLevel, .workers,
+    ]
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SlipwayCore
+import YAML
+
+/// Looks settings up in flags, the environment and a YAML file, in that order.
+public struct ConfigSource: Sendable {
+    public let flags: [String: String]
+    public let environment: [String: String]
+    public private(set) var file: [String: String] = [:]
+    public private(set) var filePath: String?
+
+    /// Reads the config file named by `--config` / `SLIPWAY_CONFIG`, or `slipway.yaml` in the
+    /// current directory if it exists. A named file that is missing is an error.
+    public init(flags: [String: String], environment: [String: String], knownKeys: [String]) throws {
+        self.flags = flags
+        self.environment = environment
+        let named = flags["config"] ?? environment[ConfigOption.config.environmentVariable]
+        let path = named ?? (FileManager.default.fileExists(atPath: "slipway.yaml") ? "slipway.yaml" : nil)
+        guard let path else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read config file \(path)")
+        }
+        filePath = path
+        file = try Self.parse(String(decoding: data, as: UTF8.self), path: path, knownKeys: knownKeys)
+    }
+
+    /// The value of `option`, from the first place that has it.
+    public func value(_ option: ConfigOption) -> String? {
+        flags[option.name] ?? environment[option.environmentVariable] ?? file[option.name]
+    }
+
+    static func parse(_ text: String, path: String, knownKeys: [String]) throws -> [String: String] {
+        let root: YAMLNode?
+        do {
+            root = try YAML.parse(text)
+        } catch let error as YAMLError {
+            throw ConfigError("\(path):\(error.mark.line):\(error.mark.column): \(error.message)")
+        }
+        guard let root else { return [:] }
+        guard let pairs = root.mapping else {
+            throw ConfigError("\(path):\(root.mark.line):\(root.mark.column): expected a mapping of settings, found a \(root.kindName)")
+        }
+        var values: [String: String] = [:]
+        for pair in pairs {
+            let where_ = "\(path):\(pair.key.mark.line):\(pair.key.mark.column)"
+            guard let key = pair.key.string else { throw ConfigError("\(where_): keys must be plain names") }
+            if key == "webhook-secret" {
+                throw ConfigError("\(where_): the webhook secret is never written inline; use webhook-secret-file or SLIPWAY_WEBHOOK_SECRET")
+            }
+            guard knownKeys.contains(key) else {
+                var message = "\(where_): unknown setting '\(key)'"
+                if let near = Suggestion.closest(to: key, in: knownKeys) { message += " (did you mean '\(near)'?)" }
+                throw ConfigError(message)
+            }
+            guard let value = pair.value.string else {
+                throw ConfigError("\(where_): '\(key)' must be a single value, found a \(pair.value.kindName)")
+            }
+            values[key] = value
+        }
+        return values
+    }
+}
+
+/// A configuration mistake, said plainly (never with a secret in it).
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

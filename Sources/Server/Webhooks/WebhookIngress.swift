@@ -1,0 +1,118 @@
+import Foundation
+import Crypto
+public import HTTPTypes
+import SlipwayCore
+public import Store
+
+/// The webhook edge: verifies, journals, answers. It fails closed (nothing unverified is
+/// journaled), stays bounded (the HTTP server caps the body before reading it), and answers fast
+/// (processing happens in workers that read the journal).
+public struct WebhookIngress: Sendable {
+    /// Headers worth keeping with a delivery. Signature headers are deliberately absent.
+    static let keptHeaders = [
+        "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
+        "X-GitHub-Hook-Installation-Target-Type", "X-GitHub-Hook-Installation-Target-ID",
+        "X-GitHub-Enterprise-Version", "X-GitHub-Enterprise-Host", "User-Agent", "Content-Type",
+    ]
+
+    let secret: [UInt8]
+    let store: any Store
+    let metrics: Metrics
+    let logger: Logger
+    /// Called after a delivery is newly journaled (wakes the delivery workers).
+    let onAccepted: @Sendable () -> Void
+
+    public init(secret: [UInt8], store: any Store, metrics: Metrics, logger: Logger, onAccepted: @escaping @Sendable () -> Void = {}) {
+        self.secret = secret
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.onAccepted = onAccepted
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let eventName = request.headers["X-GitHub-Event"] ?? "unknown"
+        let metricEvent = Self.metricLabel(eventName)
+
+        // 1. Authenticate before anything else: the unauthenticated learn nothing more than 401.
+        guard WebhookSignature.verify(body: request.body, secret: secret, header: request.headers["X-Hub-Signature-256"]) else {
+            // Unverified headers are attacker-chosen: never let them pick metric labels.
+            metrics.countDelivery(event: "unverified", outcome: "unauthorized")
+            let reason = request.headers["X-Hub-Signature-256"] == nil ? "missing X-Hub-Signature-256 header" : "signature does not match"
+            logger.warning("webhook rejected", ["reason": reason, "remote": request.remoteAddress ?? "?"])
+            return Self.answer(401, ["error": "unauthorized", "reason": reason])
+        }
+
+        // 2. Headers GitHub always sends.
+        let headers: DeliveryHeaders
+        switch DeliveryHeaders.parse({ request.headers[$0] }) {
+        case .success(let parsed): headers = parsed
+        case .failure(let error):
+            metrics.countDelivery(event: metricEvent, outcome: "bad_request")
+            logger.warning("webhook rejected", ["reason": "\(error)"])
+            return Self.answer(400, ["error": "bad request", "reason": "\(error)"])
+        }
+        let log = logger.with(["delivery.id": headers.deliveryID, "event": headers.event])
+
+        // 3. The body must be what it says it is.
+        let contentType = request.headers["Content-Type"]
+        let payload: Data
+        switch WebhookBody.payload(contentType: contentType, body: request.body) {
+        case .success(let data): payload = data
+        case .failure(let error):
+            if case .unsupportedMediaType = error {
+                metrics.countDelivery(event: metricEvent, outcome: "unsupported_media_type")
+                log.warning("webhook rejected", ["reason": "\(error)"])
+                return Self.answer(415, ["error": "unsupported media type", "reason": "\(error)", "delivery": headers.deliveryID])
+            }
+            metrics.countDelivery(event: metricEvent, outcome: "bad_request")
+            log.warning("webhook rejected", ["reason": "\(error)"])
+            return Self.answer(400, ["error": "bad request", "reason": "\(error)", "delivery": headers.deliveryID])
+        }
+        guard WebhookDecoder.isJSONObject(payload) else {
+            metrics.countDelivery(event: metricEvent, outcome: "bad_request")
+            log.warning("webhook rejected", ["reason": "body is not a JSON object"])
+            return Self.answer(400, ["error": "bad request", "reason": "body is not a JSON object", "delivery": headers.deliveryID])
+        }
+
+        // 4. Journal durably, then acknowledge.
+        var kept: [String: String] = [:]
+        for name in Self.keptHeaders {
+            if let value = request.headers[name] { kept[name] = value }
+        }
+        let delivery = NewDelivery(
+            id: headers.deliveryID, event: headers.event, receivedAt: Date(),
+            contentType: contentType, headers: kept, body: request.body
+        )
+        do {
+            switch try store.journal(delivery) {
+            case .accepted:
+                metrics.countDelivery(event: metricEvent, outcome: "accepted")
+                log.info("delivery journaled", ["bytes": "\(request.body.count)"])
+                onAccepted()
+                return Self.answer(202, ["status": "accepted", "delivery": headers.deliveryID])
+            case .duplicate(let status):
+                metrics.countDelivery(event: metricEvent, outcome: "duplicate")
+                log.info("duplicate delivery ignored", ["status": status.rawValue])
+                return Self.answer(200, ["status": "duplicate", "delivery": headers.deliveryID, "journal_status": status.rawValue])
+            }
+        } catch {
+            metrics.countDelivery(event: metricEvent, outcome: "journal_error")
+            log.error("journal unavailable", ["error": "\(error)"])
+            return Self.answer(503, ["error": "journal unavailable", "delivery": headers.deliveryID])
+        }
+    }
+
+    /// Event names become metric labels; unknown garbage is folded so labels stay bounded.
+    static func metricLabel(_ event: String) -> String {
+        let allowed = event.count <= 64 && event.allSatisfy { $0.isLetter || $0 == "_" }
+        return allowed ? event : "other"
+    }
+
+    static func answer(_ status: Int, _ fields: [String: String]) -> HTTPResponse {
+        let body = "{" + fields.sorted { $0.key < $1.key }
+            .map { "\(JSONString.quote($0.key)):\(JSONString.quote($0.value))" }
+            .joined(separator: ",") + "}\n"
+        return HTTPResponse(status: status, body: Data(body.utf8), contentType: "application/json")
+    }
+}

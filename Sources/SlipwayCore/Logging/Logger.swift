@@ -1,0 +1,110 @@
+public import Foundation
+
+/// How important a log line is.
+public enum LogLevel: String, Sendable, Comparable, CaseIterable {
+    case debug, info, warning, error
+
+    private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One structured log line: a fixed message and variables as metadata with dotted keys
+/// (`delivery.id`, `env`, `sha`).
+public struct LogRecord: Sendable, Equatable {
+    public let time: Date
+    public let level: LogLevel
+    public let message: String
+    public let metadata: [String: String]
+}
+
+/// Where log records go (stderr in the bot, memory in tests).
+public protocol LogSink: Sendable {
+    func emit(_ record: LogRecord)
+}
+
+/// A value-type logger carrying metadata for a scope (e.g. one delivery), injected where needed.
+/// Every message and metadata value passes through the redactor before it reaches the sink.
+public struct Logger: Sendable {
+    public let sink: any LogSink
+    public var metadata: [String: String]
+    public var minimumLevel: LogLevel
+    public var redactor: Redactor
+
+    public init(sink: any LogSink, minimumLevel: LogLevel = .info, redactor: Redactor = Redactor(), metadata: [String: String] = [:]) {
+        self.sink = sink
+        self.minimumLevel = minimumLevel
+        self.redactor = redactor
+        self.metadata = metadata
+    }
+
+    /// A logger that drops everything.
+    public static var discarding: Logger { Logger(sink: DiscardingLogSink()) }
+
+    /// A copy with more metadata on every line.
+    public func with(_ extra: [String: String]) -> Logger {
+        var copy = self
+        copy.metadata.merge(extra) { _, new in new }
+        return copy
+    }
+
+    public func log(_ level: LogLevel, _ message: String, _ extra: [String: String] = [:]) {
+        guard level >= minimumLevel else { return }
+        var all = metadata
+        all.merge(extra) { _, new in new }
+        let clean = all.mapValues { redactor.redact($0) }
+        sink.emit(LogRecord(time: Date(), level: level, message: redactor.redact(message), metadata: clean))
+    }
+
+    public func debug(_ message: String, _ extra: [String: String] = [:]) { log(.debug, message, extra) }
+    public func info(_ message: String, _ extra: [String: String] = [:]) { log(.info, message, extra) }
+    public func warning(_ message: String, _ extra: [String: String] = [:]) { log(.warning, message, extra) }
+    public func error(_ message: String, _ extra: [String: String] = [:]) { log(.error, message, extra) }
+}
+
+struct DiscardingLogSink: LogSink {
+    func emit(_ record: LogRecord) {}
+}
+
+/// Formats records as one JSON object per line or as text for people.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json, text
+
+    public func render(_ record: LogRecord) -> String {
+        let time = Self.timestamp(record.time)
+        switch self {
+        case .json:
+            var fields: [(String, String)] = [("ts", time), ("level", record.level.rawValue), ("msg", record.message)]
+            fields += record.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return "{" + fields.map { "\(JSONString.quote($0.0)):\(JSONString.quote($0.1))" }.joined(separator: ",") + "}\n"
+        case .text:
+            let meta = record.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "\(time) \(record.level.rawValue.uppercased()) \(record.message)\(meta.isEmpty ? "" : " " + meta)\n"
+        }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// Minimal JSON string quoting (RFC 8259), used where building a full encoder is overkill.
+public enum JSONString {
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,30 @@
+/// Replaces every known secret value with `***` in text that leaves the process (logs, evidence,
+/// comments, error messages). Values shorter than 4 characters are not redacted: they would mangle
+/// ordinary text and cannot be meaningful secrets.
+public struct Redactor: Sendable, Equatable {
+    public static let mask = "***"
+    public private(set) var secrets: [String]
+
+    public init(secrets: [String] = []) {
+        self.secrets = []
+        for secret in secrets { add(secret) }
+    }
+
+    /// Adds a secret (longest first, so a secret containing another is masked whole).
+    public mutating func add(_ secret: String) {
+        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        for value in Set([secret, trimmed]) where value.count >= 4 && !secrets.contains(value) {
+            secrets.append(value)
+        }
+        secrets.sort { $0.count > $1.count }
+    }
+
+    public func redact(_ text: String) -> String {
+        guard !secrets.isEmpty else { return text }
+        var result = text
+        for secret in secrets where result.contains(secret) {
+            result = result.replacingOccurrences(of: secret, with: Self.mask)
+        }
+        return result
+    }
+}

@@ -1,0 +1,87 @@
+import SQLite
+import Postgres
+
+/// Versioned schema migrations. Each backend has the same versions with its own SQL; a version is
+/// applied once, in a transaction, and recorded in `schema_migrations`.
+enum Migrator {
+    struct Migration {
+        let version: Int
+        let sqlite: String
+        let postgres: String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            sqlite: """
+            CREATE TABLE deliveries (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                event TEXT NOT NULL,
+                action TEXT,
+                received_at REAL NOT NULL,
+                content_type TEXT,
+                headers TEXT NOT NULL,
+                body BLOB NOT NULL,
+                body_size INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                field_path TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                replays INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_until REAL,
+                finished_at REAL
+            );
+            CREATE INDEX deliveries_queue ON deliveries (status, seq);
+            """,
+            postgres: """
+            CREATE TABLE deliveries (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                event TEXT NOT NULL,
+                action TEXT,
+                received_at DOUBLE PRECISION NOT NULL,
+                content_type TEXT,
+                headers TEXT NOT NULL,
+                body BYTEA NOT NULL,
+                body_size INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                field_path TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                replays INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                finished_at DOUBLE PRECISION
+            );
+            CREATE INDEX deliveries_queue ON deliveries (status, seq);
+            """
+        ),
+    ]
+
+    static func migrate(sqlite db: SQLiteConnection) throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        try db.transaction(.immediate) {
+            let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0.int("version") })
+            for migration in migrations where !applied.contains(migration.version) {
+                try db.execute(migration.sqlite)
+                try db.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, datetime('now'))",
+                           [.integer(Int64(migration.version))])
+            }
+        }
+    }
+
+    static func migrate(postgres db: PostgresConnection) throws {
+        try db.transaction {
+            // One migrator at a time across replicas.
+            try db.execute("SELECT pg_advisory_xact_lock(7301)")
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0.int("version") })
+            for migration in migrations where !applied.contains(migration.version) {
+                try db.execute(migration.postgres)
+                try db.run("INSERT INTO schema_migrations (version) VALUES ($1)", [.int(Int64(migration.version))])
+            }
+        }
+    }
+}
