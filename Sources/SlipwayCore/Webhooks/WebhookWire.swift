@@ -1,0 +1,142 @@
+/// The JSON shapes of GitHub webhook bodies, reduced to the fields Slipway reads. Unknown keys
+/// are ignored. The coding keys are GitHub's own spelling so that a decoding error's coding path
+/// reads like the payload (`pull_request.head.sha`).
+enum WebhookWire {
+    struct ActionProbe: Decodable {
+        let action: String
+    }
+
+    struct Account: Decodable {
+        let login: String
+    }
+
+    struct Repository: Decodable {
+        let id: Int64?
+        let fullName: String
+        let name: String
+        let owner: Account
+        let cloneURL: String?
+        let htmlURL: String?
+        let defaultBranch: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, owner
+            case fullName = "full_name"
+            case cloneURL = "clone_url"
+            case htmlURL = "html_url"
+            case defaultBranch = "default_branch"
+        }
+
+        var model: RepositoryRef {
+            RepositoryRef(
+                id: id, fullName: fullName, name: name, ownerLogin: owner.login,
+                cloneURL: cloneURL, htmlURL: htmlURL, defaultBranch: defaultBranch)
+        }
+    }
+
+    struct Ping: Decodable {
+        let zen: String?
+        let hookID: Int64?
+        let repository: Repository?
+
+        enum CodingKeys: String, CodingKey {
+            case zen, repository
+            case hookID = "hook_id"
+        }
+
+        var model: PingEvent {
+            PingEvent(zen: zen, hookID: hookID, repository: repository?.model)
+        }
+    }
+
+    struct Pusher: Decodable {
+        let name: String?
+    }
+
+    struct Commit: Decodable {
+        let id: String
+    }
+
+    struct Push: Decodable {
+        let ref: String
+        let before: String
+        let after: String
+        let created: Bool
+        let deleted: Bool
+        let forced: Bool
+        let repository: Repository
+        let pusher: Pusher?
+        let sender: Account?
+        let headCommit: Commit?
+        let commits: [Commit]?
+
+        enum CodingKeys: String, CodingKey {
+            case ref, before, after, created, deleted, forced, repository, pusher, sender, commits
+            case headCommit = "head_commit"
+        }
+
+        var model: PushEvent {
+            PushEvent(
+                ref: ref, before: before, after: after, created: created, deleted: deleted,
+                forced: forced, repository: repository.model, pusherName: pusher?.name,
+                sender: sender?.login, headCommitID: headCommit?.id,
+                commitIDs: (commits ?? []).map(\.id))
+        }
+    }
+
+    struct Label: Decodable {
+        let name: String
+    }
+
+    struct RefRepository: Decodable {
+        let fullName: String
+
+        enum CodingKeys: String, CodingKey {
+            case fullName = "full_name"
+        }
+    }
+
+    struct Ref: Decodable {
+        let ref: String
+        let sha: String
+        let repo: RefRepository?
+
+        var model: PullRequestRef {
+            PullRequestRef(ref: ref, sha: sha, repoFullName: repo?.fullName)
+        }
+    }
+
+    struct PullRequest: Decodable {
+        let number: Int
+        let state: String
+        let title: String
+        let draft: Bool?
+        let merged: Bool?
+        let mergeCommitSHA: String?
+        let head: Ref
+        let base: Ref
+        let labels: [Label]?
+        let user: Account?
+
+        enum CodingKeys: String, CodingKey {
+            case number, state, title, draft, merged, head, base, labels, user
+            case mergeCommitSHA = "merge_commit_sha"
+        }
+    }
+
+    struct PullRequestEvent: Decodable {
+        let action: String
+        let number: Int
+        let pullRequest: PullRequest
+        let label: Label?
+        let sender: Account?
+        let repository: Repository
+        let before: String?
+        let after: String?
+
+        enum CodingKeys: String, CodingKey {
+            case action, number, label, sender, repository, before, after
+            case pullRequest = "pull_request"
+        }
+    }
+}
