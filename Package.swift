@@ -46,23 +46,31 @@ let package = Package(
         // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
         .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
 
+        // State (SQLite embedded default, PostgreSQL for replicas) behind one protocol.
+        .target(name: "Store", dependencies: ["SQLite", "Postgres", "SlipwayCore"], swiftSettings: swiftSettings),
+
+        // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
+        .target(name: "Server", dependencies: ["Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
-        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

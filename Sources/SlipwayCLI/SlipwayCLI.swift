@@ -16,6 +16,8 @@ public enum SlipwayCLI {
               --help     Show this help and exit.
             """,
             subcommands: [
+                ServeCommand.command,
+                DeliveriesCommand.command,
                 versionCommand,
             ]
         )

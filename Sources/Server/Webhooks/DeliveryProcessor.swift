@@ -42,7 +42,7 @@ public struct DeliveryProcessor: Sendable {
             return DeliveryResult(status: .rejected, action: Self.action(in: payload), reason: reason, fieldPath: fieldPath)
         case .event(let event):
             let action = Self.action(in: payload)
-            if let expected = repositoryFullName, let actual = event.repositoryFullName,
+            if let expected = repositoryFullName, let actual = event.repository?.fullName,
                actual.caseInsensitiveCompare(expected) != .orderedSame {
                 return DeliveryResult(status: .ignored, action: action,
                                       reason: "delivery is about \(actual), not the managed repository \(expected)")
@@ -60,16 +60,5 @@ public struct DeliveryProcessor: Sendable {
     static func action(in payload: Data) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else { return nil }
         return object["action"] as? String
-    }
-}
-
-extension WebhookEvent {
-    /// `owner/name` of the repository the event is about.
-    var repositoryFullName: String? {
-        switch self {
-        case .ping(let ping): ping.repository?.fullName
-        case .push(let push): push.repository.fullName
-        case .pullRequest(let pr): pr.repository.fullName
-        }
     }
 }
