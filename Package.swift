@@ -46,6 +46,9 @@ let package = Package(
         // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
         .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
 
+        // Environment specs read from the repository: parsing with positions, and validation.
+        .target(name: "Environments", dependencies: ["YAML", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // State (SQLite embedded default, PostgreSQL for replicas) behind one protocol.
         .target(name: "Store", dependencies: ["SQLite", "Postgres", "SlipwayCore"], swiftSettings: swiftSettings),
 
@@ -55,7 +58,7 @@ let package = Package(
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),

@@ -18,6 +18,7 @@ public enum SlipwayCLI {
             subcommands: [
                 ServeCommand.command,
                 DeliveriesCommand.command,
+                ValidateCommand.command,
                 versionCommand,
             ]
         )

@@ -1,0 +1,70 @@
+public import SlipwayCore
+import YAML
+
+/// All environment specs of one commit, checked together.
+public struct SpecSet: Sendable, Equatable {
+    public var specs: [EnvironmentSpec]
+
+    public init(specs: [EnvironmentSpec]) {
+        self.specs = specs.sorted { $0.file < $1.file }
+    }
+
+    /// Parses every `(path, contents)` file and runs the checks across files. Diagnostics are
+    /// sorted by file and position; the set holds the specs that parsed.
+    public static func load(files: [(path: String, contents: String)]) -> (set: SpecSet, diagnostics: [Diagnostic]) {
+        var specs: [EnvironmentSpec] = []
+        var diagnostics: [Diagnostic] = []
+        var marks: [String: [String: YAMLMark]] = [:]
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            let (spec, problems, fileMarks) = SpecParser.parseWithMarks(file.contents, file: file.path)
+            diagnostics += problems
+            if let spec {
+                specs.append(spec)
+                marks[file.path] = fileMarks
+            }
+        }
+        diagnostics += crossChecks(specs, marks: marks)
+        return (SpecSet(specs: specs), diagnostics.sorted())
+    }
+
+    static func crossChecks(_ specs: [EnvironmentSpec], marks: [String: [String: YAMLMark]]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        func at(_ spec: EnvironmentSpec, _ keys: [String], _ message: String) {
+            let mark = keys.lazy.compactMap { marks[spec.file]?[$0] }.first ?? YAMLMark(line: 1, column: 1)
+            diagnostics.append(Diagnostic(file: spec.file, line: mark.line, column: mark.column, message: message))
+        }
+        let sorted = specs.sorted { $0.file < $1.file }
+        for (index, spec) in sorted.enumerated() {
+            for earlier in sorted[..<index] {
+                if earlier.name == spec.name {
+                    at(spec, ["name"], "duplicate environment name '\(spec.name)' (also in \(earlier.file))")
+                }
+                if let a = earlier.match.branch, let b = spec.match.branch, Glob(a).overlaps(Glob(b)) {
+                    at(spec, ["match.branch"], "branch '\(b)' is also matched by \(earlier.file) ('\(a)'): one branch, one environment")
+                }
+                if let a = earlier.match.pullRequestBase, let b = spec.match.pullRequestBase, Glob(a).overlaps(Glob(b)) {
+                    at(spec, ["match.pull_request"], "pull requests into '\(b)' are also matched by \(earlier.file) ('\(a)'): a PR gets one preview")
+                }
+            }
+            if let promotion = spec.promotion,
+               !sorted.contains(where: { $0.name == promotion.from && $0.kind == .staging }) {
+                at(spec, ["promotion.from"], "promotion.from '\(promotion.from)' names no staging environment in these specs")
+            }
+        }
+        return diagnostics
+    }
+
+    /// The preview spec whose base pattern matches `base`.
+    public func preview(forBase base: String) -> EnvironmentSpec? {
+        specs.first { $0.kind == .preview && $0.match.pullRequestBase.map { Glob($0).matches(base) } == true }
+    }
+
+    /// The staging or production spec that follows `branch`.
+    public func spec(followingBranch branch: String) -> EnvironmentSpec? {
+        specs.first { $0.kind != .preview && $0.match.branch.map { Glob($0).matches(branch) } == true }
+    }
+
+    public func spec(named name: String) -> EnvironmentSpec? {
+        specs.first { $0.name == name }
+    }
+}

@@ -1,0 +1,183 @@
+/// What an environment is for. Previews follow open PRs; staging follows a branch; production
+/// moves only by promotion.
+public enum EnvironmentKind: String, Sendable, CaseIterable, Codable, Comparable {
+    case preview, staging, production
+
+    /// Preview and staging run user code with copies of data: they must be neutralized.
+    public var requiresNeutralization: Bool { self != .production }
+
+    public static func < (lhs: EnvironmentKind, rhs: EnvironmentKind) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// One `environments/*.yaml` file, parsed and checked. Read from the exact commit being deployed.
+public struct EnvironmentSpec: Sendable, Equatable {
+    /// Path of the spec inside the repository (`environments/preview.yaml`).
+    public var file: String
+    public var kind: EnvironmentKind
+    /// A fixed name (staging, production) or a template for previews (`pr-{{pr.number}}`).
+    public var name: String
+    public var match: Match
+    public var build: [BuildStep]
+    public var deploy: Deploy
+    public var health: Health?
+    /// Previews: torn down after this long without a push.
+    public var ttl: Duration?
+    /// Plain variables, in file order.
+    public var env: [EnvVar]
+    /// Secret variables: where each value comes from at deploy time.
+    public var secrets: [SecretRef]
+    public var neutralize: Neutralization?
+    public var promotion: Promotion?
+    /// Paths (relative to the checkout) whose SHA-256 is recorded after the build.
+    public var artifacts: [String]
+
+    public init(
+        file: String, kind: EnvironmentKind, name: String, match: Match, build: [BuildStep] = [],
+        deploy: Deploy, health: Health? = nil, ttl: Duration? = nil, env: [EnvVar] = [],
+        secrets: [SecretRef] = [], neutralize: Neutralization? = nil, promotion: Promotion? = nil,
+        artifacts: [String] = []
+    ) {
+        self.file = file
+        self.kind = kind
+        self.name = name
+        self.match = match
+        self.build = build
+        self.deploy = deploy
+        self.health = health
+        self.ttl = ttl
+        self.env = env
+        self.secrets = secrets
+        self.neutralize = neutralize
+        self.promotion = promotion
+        self.artifacts = artifacts
+    }
+
+    /// Which git state an environment follows.
+    public struct Match: Sendable, Equatable {
+        /// Previews: open PRs whose base branch matches this (a glob such as `main` or `release/*`).
+        public var pullRequestBase: String?
+        /// Label a person with write access puts on a fork PR before it is built.
+        public var trustLabel: String
+        /// Staging or production: the branch it follows.
+        public var branch: String?
+
+        public init(pullRequestBase: String? = nil, trustLabel: String = "safe-to-build", branch: String? = nil) {
+            self.pullRequestBase = pullRequestBase
+            self.trustLabel = trustLabel
+            self.branch = branch
+        }
+    }
+
+    public struct BuildStep: Sendable, Equatable {
+        public var name: String?
+        public var run: String
+        public var timeout: Duration
+
+        public init(name: String? = nil, run: String, timeout: Duration = .minutes(10)) {
+            self.name = name
+            self.run = run
+            self.timeout = timeout
+        }
+    }
+
+    public enum Driver: String, Sendable, CaseIterable {
+        case process, command, kubernetes
+    }
+
+    public struct Deploy: Sendable, Equatable {
+        public var driver: Driver
+        /// process: the long-running command; command: the deploy script.
+        public var run: String?
+        /// command driver: the teardown script.
+        public var teardown: String?
+        /// command driver: the URL the environment answers on (may use `{{...}}` variables).
+        public var url: String?
+
+        public init(driver: Driver = .process, run: String? = nil, teardown: String? = nil, url: String? = nil) {
+            self.driver = driver
+            self.run = run
+            self.teardown = teardown
+            self.url = url
+        }
+    }
+
+    public struct Health: Sendable, Equatable {
+        public var path: String
+        public var timeout: Duration
+
+        public init(path: String = "/healthz", timeout: Duration = .seconds(60)) {
+            self.path = path
+            self.timeout = timeout
+        }
+    }
+
+    public struct EnvVar: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public struct SecretRef: Sendable, Equatable {
+        public enum Source: Sendable, Equatable {
+            /// The value of this variable in the bot's environment at deploy time.
+            case env(String)
+            /// The contents of this file on the bot's machine.
+            case file(String)
+        }
+
+        public var name: String
+        public var source: Source
+
+        public init(name: String, source: Source) {
+            self.name = name
+            self.source = source
+        }
+    }
+
+    public struct Neutralization: Sendable, Equatable {
+        public enum Mail: String, Sendable, CaseIterable {
+            /// All mail goes to a catch-all sink.
+            case catchAll = "catch-all"
+            /// Mail is dropped.
+            case off
+        }
+
+        public var mail: Mail
+        public var cronsOff: Bool
+        /// Glob patterns no env or secret value may match (`sk_live_*`).
+        public var forbid: [String]
+
+        public init(mail: Mail = .catchAll, cronsOff: Bool = true, forbid: [String] = []) {
+            self.mail = mail
+            self.cronsOff = cronsOff
+            self.forbid = forbid
+        }
+
+        /// The variables a neutralized environment gets, so the app can tell.
+        public var environment: [EnvVar] {
+            [
+                EnvVar(name: "SLIPWAY_NEUTRALIZED", value: "1"),
+                EnvVar(name: "SLIPWAY_MAIL", value: mail.rawValue),
+                EnvVar(name: "SLIPWAY_CRONS", value: cronsOff ? "off" : "on"),
+            ]
+        }
+    }
+
+    public struct Promotion: Sendable, Equatable {
+        public var from: String
+        public var label: String
+        public var approvers: [String]
+
+        public init(from: String, label: String = "promote", approvers: [String] = []) {
+            self.from = from
+            self.label = label
+            self.approvers = approvers
+        }
+    }
+}
