@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   pkg-config
   libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev
-  git postgresql-15 python3 procps
+  git postgresql-15 python3 procps openssl coreutils
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(wrk nginx-light)

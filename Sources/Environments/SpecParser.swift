@@ -1,5 +1,5 @@
 public import SlipwayCore
-public import YAML
+import YAML
 
 /// Turns one environment spec file into an `EnvironmentSpec`, collecting every problem with its
 /// position instead of stopping at the first.
