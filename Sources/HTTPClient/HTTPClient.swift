@@ -1,1 +1,103 @@
 internal import CCurl
+import Foundation
+import HTTPTypes
+
+/// A blocking HTTP/1.1 and HTTP/2 client over libcurl.
+///
+/// Each `send` uses its own easy handle, so one client is safe to use from several threads at
+/// once. `send` blocks its thread for the whole exchange: call it from a dedicated thread or
+/// queue, not from the cooperative pool of Swift concurrency.
+///
+/// Redirects are not followed unless asked; `100 Continue` is never requested (`Expect:` is sent
+/// empty); only `http` and `https` URLs are allowed. Request headers never appear in errors.
+public final class HTTPClient: Sendable {
+    /// Whether 3xx responses with a `Location` are followed (at most 10 times).
+    public let followRedirects: Bool
+    /// The `User-Agent` sent unless the request sets one; nil sends none.
+    public let userAgent: String?
+
+    public init(followRedirects: Bool = false, userAgent: String? = "slipway") {
+        self.followRedirects = followRedirects
+        self.userAgent = userAgent
+    }
+
+    /// Sends `request` and waits for the complete response. Any HTTP status is a response; an
+    /// `HTTPClientError` means no complete response arrived (connection failure, timeout, ...).
+    public func send(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
+        let easy: EasyHandle
+        let collector = ResponseCollector()
+        do {
+            easy = try EasyHandle()
+            try configure(easy, for: request)
+            try easy.setCallbacks(collector)
+        } catch {
+            throw HTTPClientError(
+                code: error.code.map { Int($0) } ?? -1,
+                message: "\(error.function) failed" + (error.code.map { ": " + String(cString: curl_easy_strerror(CURLcode(rawValue: $0))) } ?? ""),
+                method: request.method, url: request.url, isTimeout: false, isConnectionFailure: false
+            )
+        }
+        let code = withExtendedLifetime(collector) { easy.perform() }
+        guard code == CURLE_OK else {
+            let timedOut = code == CURLE_OPERATION_TIMEDOUT
+            let notConnected = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].contains(code)
+                || (timedOut && !easy.connected)
+            throw HTTPClientError(
+                code: Int(code.rawValue), message: easy.message(for: code),
+                method: request.method, url: request.url, isTimeout: timedOut, isConnectionFailure: notConnected
+            )
+        }
+        return HTTPClientResponse(status: easy.responseCode, headers: collector.headers, body: collector.body)
+    }
+
+    private func configure(_ easy: EasyHandle, for request: HTTPClientRequest) throws(EasyHandle.SetupFailure) {
+        try easy.set(CURLOPT_URL, request.url, "CURLOPT_URL")
+        try easy.set(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
+        try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
+        try easy.set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
+        try easy.set(CURLOPT_FOLLOWLOCATION, followRedirects ? 1 : 0, "CURLOPT_FOLLOWLOCATION")
+        if followRedirects { try easy.set(CURLOPT_MAXREDIRS, 10, "CURLOPT_MAXREDIRS") }
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
+        try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout), "CURLOPT_TIMEOUT_MS")
+
+        switch (request.method, request.body) {
+        case ("GET", nil):
+            try easy.set(CURLOPT_HTTPGET, 1, "CURLOPT_HTTPGET")
+        case ("HEAD", nil):
+            try easy.set(CURLOPT_NOBODY, 1, "CURLOPT_NOBODY")
+        case ("POST", let body):
+            try easy.setBody(body ?? Data())
+        case (let method, let body):
+            if let body { try easy.setBody(body) }
+            try easy.set(CURLOPT_CUSTOMREQUEST, method, "CURLOPT_CUSTOMREQUEST")
+        }
+
+        var lines: [String] = []
+        for (name, value) in request.headers {
+            guard Self.isValidField(name), !name.isEmpty, Self.isValidField(value) else {
+                // The value may be a secret: name neither in the error.
+                throw EasyHandle.SetupFailure(function: "a request header with a line break or empty name", code: CURLE_BAD_FUNCTION_ARGUMENT.rawValue)
+            }
+            // `Name;` is libcurl's way to send a field with an empty value.
+            lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        lines.append("Expect:")
+        if request.method == "POST" || request.body != nil, !request.headers.contains("Content-Type") {
+            // Do not let libcurl claim application/x-www-form-urlencoded.
+            lines.append("Content-Type:")
+        }
+        if let userAgent, !request.headers.contains("User-Agent") {
+            lines.append("User-Agent: \(userAgent)")
+        }
+        try easy.setHeaders(lines)
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int {
+        guard seconds.isFinite else { return 0 }
+        return max(1, Int((seconds * 1000).rounded()))
+    }
+
+    private static func isValidField(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+    }
+}

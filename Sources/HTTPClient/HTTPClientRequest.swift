@@ -1,0 +1,34 @@
+public import Foundation
+public import HTTPTypes
+
+/// One request for `HTTPClient.send`. A value type: safe to share between threads.
+public struct HTTPClientRequest: Sendable {
+    /// The method, e.g. `GET`, `POST`, `PATCH` (sent as given).
+    public var method: String
+    /// An absolute `http` or `https` URL. It may carry `user:password@`; errors never show it.
+    public var url: String
+    /// Header fields to send. An empty value is sent as an empty field.
+    public var headers: HTTPHeaders
+    /// The body to send, if any (with any method); `Content-Length` is set from it.
+    public var body: Data?
+    /// Seconds allowed to establish the connection (TCP and TLS).
+    public var connectTimeout: Double
+    /// Seconds allowed for the whole exchange, connection included.
+    public var timeout: Double
+
+    public init(
+        method: String = "GET",
+        url: String,
+        headers: HTTPHeaders = HTTPHeaders(),
+        body: Data? = nil,
+        connectTimeout: Double = 10,
+        timeout: Double = 30
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+    }
+}
