@@ -1,2 +1,0 @@
-// Placeholder until the wrapper lands.
-internal import CGit2
