@@ -115,7 +115,7 @@ public struct SpecParser {
             }
         }
         if let neutralize {
-            checkForbidden(neutralize.forbid.map(Glob.init), in: root, skipping: map["neutralize"])
+            checkForbidden(ForbiddenPatterns(neutralize.forbid), in: root, skipping: map["neutralize"])
         }
 
         guard let kind, let name, let match, let deploy else { return nil }
@@ -322,12 +322,12 @@ public struct SpecParser {
     // MARK: - Checks across the file
 
     /// No scalar in the file (outside the forbid list itself) may match a forbidden pattern.
-    mutating func checkForbidden(_ patterns: [Glob], in node: YAMLNode, skipping: YAMLNode?) {
-        guard !patterns.isEmpty else { return }
+    mutating func checkForbidden(_ patterns: ForbiddenPatterns, in node: YAMLNode, skipping: YAMLNode?) {
+        guard !patterns.patterns.isEmpty else { return }
         if let skipping, node == skipping { return }
         switch node.kind {
         case .scalar(let text, _):
-            if let pattern = patterns.first(where: { $0.matches(text) }) {
+            if let pattern = patterns.match(text) {
                 error(node, "value matches the forbidden pattern '\(pattern)': production secrets must never reach this environment")
             }
         case .sequence(let items):

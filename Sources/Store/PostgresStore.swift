@@ -61,6 +61,15 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func postponeDelivery(id: String, owner: String, until: Date, reason: String) throws {
+        try run("postpone delivery") { db in
+            _ = try db.run(
+                "UPDATE deliveries SET lease_until = $1, reason = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'processing'",
+                [.double(until.timeIntervalSince1970), .text(reason), .text(id), .text(owner)]
+            )
+        }
+    }
+
     public func finishDelivery(id: String, owner: String, result: DeliveryResult, now: Date) throws {
         try run("finish delivery") { db in
             _ = try db.run(
@@ -153,7 +162,7 @@ final class ConnectionPool: @unchecked Sendable {
     private var idle: [PostgresConnection]
 
     init(url: String, size: Int) throws {
-        idle = try (0..<max(1, size)).map { _ in try PostgresConnection(url: url) }
+        idle = try (0..<max(1, size)).map { _ in try PostgresConnection(url) }
     }
 
     func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {

@@ -79,6 +79,17 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func postponeDelivery(id: String, owner: String, until: Date, reason: String) throws {
+        do {
+            try db.run(
+                "UPDATE deliveries SET lease_until = ?, reason = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+                [.real(until.timeIntervalSince1970), .text(reason), .text(id), .text(owner)]
+            )
+        } catch {
+            throw StoreError(operation: "postpone delivery", underlying: error)
+        }
+    }
+
     public func finishDelivery(id: String, owner: String, result: DeliveryResult, now: Date) throws {
         do {
             try db.run(

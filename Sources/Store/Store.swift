@@ -20,6 +20,10 @@ public protocol Store: AnyObject, Sendable {
     /// until `now + lease`. Each call hands a delivery to one caller only, across replicas.
     func claimDelivery(owner: String, lease: TimeInterval, now: Date) throws -> DeliveryRecord?
 
+    /// Processing failed and will be tried again: the lease is kept until `until` (a backoff) and
+    /// the error kept as the reason. Only the lease owner can postpone.
+    func postponeDelivery(id: String, owner: String, until: Date, reason: String) throws
+
     /// Records how processing ended; only the lease owner's result is kept.
     func finishDelivery(id: String, owner: String, result: DeliveryResult, now: Date) throws
 

@@ -76,7 +76,7 @@ struct SpecParserTests {
         #expect(positions(build) == ["5:8"])
         let env = validPreview.replacingOccurrences(of: "env: { APP_ENV: preview, WORKERS: 2, DEBUG: true }", with: "env: { APP_ENV: [a] }")
         #expect(diagnostics(env).first?.message.contains("env.APP_ENV must be a single value") == true)
-        #expect(positions(env) == ["13:16"])
+        #expect(positions(env) == ["13:17"])
     }
 
     @Test("bad durations are reported with the accepted forms")
@@ -86,7 +86,7 @@ struct SpecParserTests {
         #expect(found.map { "\($0.line):\($0.column)" } == ["12:6"])
         #expect(found.first?.message.contains("'3 days' is not a duration") == true)
         #expect(positions(validPreview.replacingOccurrences(of: "timeout: 5m", with: "timeout: 5")) == ["7:14"])
-        #expect(positions(validPreview.replacingOccurrences(of: "timeout: 60s", with: "timeout: 0s")) == ["11:33"])
+        #expect(positions(validPreview.replacingOccurrences(of: "timeout: 60s", with: "timeout: 0s")) == ["11:36"])
     }
 
     @Test("a preview or staging environment without neutralization is refused")

@@ -32,8 +32,9 @@ public final class BotApplication: @unchecked Sendable {
         self.store = store
         var redactor = logger.redactor
         redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
-        var logger = logger
-        logger.redactor = redactor
+        var redactingLogger = logger
+        redactingLogger.redactor = redactor
+        let logger = redactingLogger
         self.logger = logger
 
         let metrics = self.metrics

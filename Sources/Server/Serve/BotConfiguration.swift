@@ -17,6 +17,25 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var logLevel: LogLevel
     public var deliveryWorkers: Int
 
+    public init(
+        repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
+        webhookPath: String = "/webhook", webhookSecret: [UInt8], store: StoreLocation, workDir: String,
+        maxBody: Int = 25 * 1024 * 1024, logFormat: LogFormat = .json, logLevel: LogLevel = .info,
+        deliveryWorkers: Int = 2
+    ) {
+        self.repo = repo
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.webhookPath = webhookPath
+        self.webhookSecret = webhookSecret
+        self.store = store
+        self.workDir = workDir
+        self.maxBody = maxBody
+        self.logFormat = logFormat
+        self.logLevel = logLevel
+        self.deliveryWorkers = deliveryWorkers
+    }
+
     public var description: String {
         "repo=\(repo ?? "-") listen=\(listenHost):\(listenPort) webhook-path=\(webhookPath) store=\(store) work-dir=\(workDir) max-body=\(maxBody)"
     }

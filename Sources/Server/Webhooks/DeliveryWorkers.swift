@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SlipwayCore
 public import Store
 
@@ -13,6 +13,8 @@ public final class DeliveryWorkers: @unchecked Sendable {
         public var lease: TimeInterval = 60
         public var pollInterval: TimeInterval = 1
         public var maxAttempts: Int = 5
+        /// First retry delay after a failed attempt; doubles with each attempt.
+        public var retryBase: TimeInterval = 1
         public var owner: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
         public init() {}
     }
@@ -99,8 +101,18 @@ public final class DeliveryWorkers: @unchecked Sendable {
         let log = logger.with(["delivery.id": delivery.id, "event": delivery.event])
         var result = processor.process(delivery, logger: log)
         if result.status == .failed && delivery.attempts < configuration.maxAttempts {
-            // Leave it leased: it is taken again when the lease expires, giving a backoff.
-            log.warning("delivery processing failed; will retry", ["attempt": "\(delivery.attempts)", "error": result.reason ?? ""])
+            // Keep the lease for a backoff (1 s, 2 s, 4 s, ... at most 5 min); any worker of any
+            // replica takes it again when it expires.
+            let backoff = min(pow(2, Double(delivery.attempts - 1)) * configuration.retryBase, 300)
+            log.warning("delivery processing failed; will retry", [
+                "attempt": "\(delivery.attempts)", "retry.in": "\(backoff)s", "error": result.reason ?? "",
+            ])
+            do {
+                try store.postponeDelivery(id: delivery.id, owner: owner, until: Date().addingTimeInterval(backoff),
+                                           reason: result.reason ?? "failed")
+            } catch {
+                log.error("could not postpone the delivery", ["error": "\(error)"])
+            }
             return
         }
         if result.status == .failed {

@@ -1,7 +1,7 @@
 import Foundation
 import Crypto
 public import HTTPTypes
-import SlipwayCore
+public import SlipwayCore
 public import Store
 
 /// The webhook edge: verifies, journals, answers. It fails closed (nothing unverified is
