@@ -1,0 +1,86 @@
+public import Foundation
+
+/// An open pull request as the reconciler sees it: git says where its head is; the forge (or the
+/// webhooks, when no forge is configured) says the rest.
+public struct PullRequestInfo: Sendable, Equatable {
+    public var number: Int
+    public var headSHA: String
+    public var baseRef: String
+    public var headRef: String?
+    public var isDraft: Bool
+    public var isFromFork: Bool
+    public var labels: [String]
+    public var author: String?
+    /// The head SHA at which a person with write access last added the trust label (fork PRs).
+    public var trustedSHA: String?
+    /// When the current head was first seen (a push); previews idle past their TTL are torn down.
+    public var headSeenAt: Date
+
+    public init(
+        number: Int, headSHA: String, baseRef: String, headRef: String? = nil, isDraft: Bool = false,
+        isFromFork: Bool = false, labels: [String] = [], author: String? = nil, trustedSHA: String? = nil,
+        headSeenAt: Date
+    ) {
+        self.number = number
+        self.headSHA = headSHA
+        self.baseRef = baseRef
+        self.headRef = headRef
+        self.isDraft = isDraft
+        self.isFromFork = isFromFork
+        self.labels = labels
+        self.author = author
+        self.trustedSHA = trustedSHA
+        self.headSeenAt = headSeenAt
+    }
+}
+
+/// A spec read at a commit, with the content id of what it would deploy there.
+public struct ResolvedSpec: Sendable, Equatable {
+    public var spec: EnvironmentSpec
+    /// Hash of the commit's tree minus Slipway-owned paths (`evidence/`, `docs/llm/`) plus the
+    /// spec: equal ids deploy equal things, so a bot commit plans nothing.
+    public var contentID: String
+
+    public init(spec: EnvironmentSpec, contentID: String) {
+        self.spec = spec
+        self.contentID = contentID
+    }
+}
+
+/// The specs found at one commit, and whether they could be read.
+public enum SpecsAtCommit: Sendable, Equatable {
+    case specs([ResolvedSpec])
+    /// The commit's specs have errors; nothing deploys from it until they are fixed.
+    case invalid([String])
+}
+
+/// One git target the planner considers: a PR head or a branch head, with its specs and content id.
+public struct Candidate: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case pullRequest(PullRequestInfo)
+        case branch(name: String)
+    }
+
+    public var source: Source
+    public var sha: String
+    public var specs: SpecsAtCommit
+
+    public init(source: Source, sha: String, specs: SpecsAtCommit) {
+        self.source = source
+        self.sha = sha
+        self.specs = specs
+    }
+}
+
+/// Everything the planner needs from git and the forge.
+public struct DesiredInputs: Sendable, Equatable {
+    /// Open pull requests (closed ones are simply absent).
+    public var pullRequests: [Candidate]
+    /// Branch heads that some spec might follow.
+    public var branches: [Candidate]
+
+    public init(pullRequests: [Candidate] = [], branches: [Candidate] = []) {
+        self.pullRequests = pullRequests
+        self.branches = branches
+    }
+}

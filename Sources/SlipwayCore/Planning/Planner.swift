@@ -1,0 +1,202 @@
+public import Foundation
+
+/// One thing to do (or not) for one environment, with a reason a person can read.
+public struct PlannedAction: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case create, update, teardown, none
+    }
+
+    public var kind: Kind
+    public var environment: String
+    public var environmentKind: EnvironmentKind?
+    public var pullRequest: Int?
+    public var sha: String?
+    public var contentID: String?
+    /// The spec file the deploy uses (at `sha`).
+    public var specFile: String?
+    public var reason: String
+
+    public init(
+        kind: Kind, environment: String, environmentKind: EnvironmentKind? = nil, pullRequest: Int? = nil,
+        sha: String? = nil, contentID: String? = nil, specFile: String? = nil, reason: String
+    ) {
+        self.kind = kind
+        self.environment = environment
+        self.environmentKind = environmentKind
+        self.pullRequest = pullRequest
+        self.sha = sha
+        self.contentID = contentID
+        self.specFile = specFile
+        self.reason = reason
+    }
+
+    public var description: String { "\(kind.rawValue) \(environment): \(reason)" }
+
+    /// Whether performing the action changes anything.
+    public var changes: Bool { kind != .none }
+}
+
+/// The planner's answer: actions in a stable order, and notes (such as production lagging).
+public struct Plan: Sendable, Equatable {
+    public var actions: [PlannedAction]
+    public var notes: [String]
+
+    public init(actions: [PlannedAction], notes: [String] = []) {
+        self.actions = actions
+        self.notes = notes
+    }
+
+    /// Only the actions that change something.
+    public var changes: [PlannedAction] { actions.filter(\.changes) }
+}
+
+/// From the desired state (git and the forge) and the current state (the store) to actions.
+/// A pure function: no I/O, no clock (the caller passes `now`), same inputs, same plan.
+public enum Planner {
+    struct Desired {
+        var name: String
+        var kind: EnvironmentKind
+        var pullRequest: Int?
+        var sha: String
+        var contentID: String
+        var specFile: String
+        var why: String
+    }
+
+    public static func plan(desired inputs: DesiredInputs, current: CurrentState, now: Date) -> Plan {
+        var desired: [String: Desired] = [:]
+        // Why an environment that exists should not (keyed by environment name).
+        var absentBecause: [String: String] = [:]
+        var actions: [PlannedAction] = []
+        var notes: [String] = []
+
+        for candidate in inputs.pullRequests {
+            guard case .pullRequest(let pr) = candidate.source else { continue }
+            let label = "PR #\(pr.number)"
+            guard case .specs(let specs) = candidate.specs else {
+                if case .invalid(let problems) = candidate.specs {
+                    actions.append(PlannedAction(kind: .none, environment: "pr #\(pr.number)", pullRequest: pr.number, sha: candidate.sha,
+                                                 reason: "\(label): the specs at \(short(candidate.sha)) are invalid (\(problems.first ?? "")); fix them to deploy"))
+                    // Keep whatever runs for this PR: a broken push does not take the preview down.
+                    for env in current.environments where env.pullRequest == pr.number && env.status.isLive {
+                        desired[env.name] = Desired(name: env.name, kind: env.kind, pullRequest: pr.number, sha: env.sha,
+                                                    contentID: env.contentID, specFile: "", why: "kept while the specs are invalid")
+                    }
+                }
+                continue
+            }
+            guard let resolved = specs.first(where: { $0.spec.kind == .preview && $0.spec.match.pullRequestBase.map { Glob($0).matches(pr.baseRef) } == true }) else {
+                actions.append(PlannedAction(kind: .none, environment: "pr #\(pr.number)", pullRequest: pr.number, sha: candidate.sha,
+                                             reason: "\(label): no preview spec matches base branch '\(pr.baseRef)'"))
+                continue
+            }
+            let spec = resolved.spec
+            let name = EnvironmentName.render(spec.name, pullRequest: pr.number)
+            if pr.isDraft {
+                absentBecause[name] = "\(label) is a draft; previews start when it is ready for review"
+                continue
+            }
+            if pr.isFromFork && pr.trustedSHA != candidate.sha {
+                let again = pr.trustedSHA == nil ? "" : " again (it was added before the latest push)"
+                absentBecause[name] = "\(label) comes from a fork: a person with write access must add the label '\(spec.match.trustLabel)'\(again)"
+                continue
+            }
+            if let ttl = spec.ttl, now.timeIntervalSince(pr.headSeenAt) > ttl.seconds {
+                absentBecause[name] = "\(label) had no push for \(ttl) (ttl); push to bring the preview back"
+                continue
+            }
+            desired[name] = Desired(name: name, kind: .preview, pullRequest: pr.number, sha: candidate.sha,
+                                    contentID: resolved.contentID, specFile: spec.file, why: "\(label) at \(short(candidate.sha))")
+        }
+
+        for candidate in inputs.branches {
+            guard case .branch(let branch) = candidate.source else { continue }
+            switch candidate.specs {
+            case .invalid(let problems):
+                actions.append(PlannedAction(kind: .none, environment: "branch \(branch)", sha: candidate.sha,
+                                             reason: "branch '\(branch)': the specs at \(short(candidate.sha)) are invalid (\(problems.first ?? "")); fix them to deploy"))
+                for env in current.environments where env.kind == .staging && env.status.isLive && desired[env.name] == nil {
+                    desired[env.name] = Desired(name: env.name, kind: env.kind, sha: env.sha, contentID: env.contentID,
+                                                specFile: "", why: "kept while the specs are invalid")
+                }
+            case .specs(let specs):
+                for resolved in specs where resolved.spec.kind == .staging && resolved.spec.match.branch.map({ Glob($0).matches(branch) }) == true {
+                    desired[resolved.spec.name] = Desired(name: resolved.spec.name, kind: .staging, sha: candidate.sha,
+                                                          contentID: resolved.contentID, specFile: resolved.spec.file,
+                                                          why: "branch '\(branch)' at \(short(candidate.sha))")
+                }
+                if let production = specs.first(where: { $0.spec.kind == .production }), let from = production.spec.promotion?.from,
+                   let staging = current.environments.first(where: { $0.name == from && $0.status == .healthy }) {
+                    let running = current.environments.first { $0.name == production.spec.name && $0.status.isLive }
+                    if running?.contentID != staging.contentID {
+                        let label = production.spec.promotion?.label ?? "promote"
+                        notes.append("\(production.spec.name) is behind \(from): \(from) runs \(short(staging.sha)), \(production.spec.name) runs \(running.map { short($0.sha) } ?? "nothing"); promote with the label '\(label)'")
+                    }
+                }
+            }
+        }
+
+        let currentByName = Dictionary(current.environments.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var pendingDeploy: [String: String?] = [:]
+        var pendingTeardown = Set<String>()
+        for job in current.pendingJobs {
+            switch job.kind {
+            case .deploy: pendingDeploy[job.environment] = job.contentID
+            case .teardown: pendingTeardown.insert(job.environment)
+            }
+        }
+
+        for want in desired.values {
+            if want.specFile.isEmpty { // kept as is
+                actions.append(PlannedAction(kind: .none, environment: want.name, environmentKind: want.kind, pullRequest: want.pullRequest,
+                                             sha: want.sha, contentID: want.contentID, reason: want.why))
+                continue
+            }
+            let base = PlannedAction(kind: .none, environment: want.name, environmentKind: want.kind, pullRequest: want.pullRequest,
+                                     sha: want.sha, contentID: want.contentID, specFile: want.specFile, reason: "")
+            var action = base
+            if let queued = pendingDeploy[want.name], queued == want.contentID {
+                action.reason = "\(want.why): a deploy of this content is already queued"
+            } else if let env = currentByName[want.name], env.status.isLive, env.contentID == want.contentID {
+                action.reason = env.status == .failed
+                    ? "\(want.why): the last deploy of this content failed; push a fix or run `slipway env deploy`"
+                    : "\(want.why): up to date"
+            } else if let env = currentByName[want.name], env.status.isLive {
+                action.kind = .update
+                action.reason = "\(want.why): new content (was \(short(env.sha)))"
+            } else {
+                action.kind = .create
+                action.reason = "\(want.why): no environment yet"
+            }
+            actions.append(action)
+        }
+
+        for env in current.environments where env.status.isLive && desired[env.name] == nil && env.kind != .production {
+            if pendingTeardown.contains(env.name) {
+                actions.append(PlannedAction(kind: .none, environment: env.name, environmentKind: env.kind, pullRequest: env.pullRequest,
+                                             sha: env.sha, reason: "a teardown is already queued"))
+                continue
+            }
+            let reason = absentBecause[env.name]
+                ?? (env.pullRequest.map { "PR #\($0) is closed, merged or no longer matches a preview spec" }
+                    ?? "no spec follows this environment's branch any more")
+            actions.append(PlannedAction(kind: .teardown, environment: env.name, environmentKind: env.kind,
+                                         pullRequest: env.pullRequest, sha: env.sha, reason: reason))
+        }
+        for (name, reason) in absentBecause where currentByName[name]?.status.isLive != true {
+            actions.append(PlannedAction(kind: .none, environment: name, environmentKind: .preview, reason: reason))
+        }
+
+        actions.sort(by: order)
+        return Plan(actions: actions, notes: notes.sorted())
+    }
+
+    /// Stable order: staging and production first, then previews by PR number, then by name.
+    static func order(_ a: PlannedAction, _ b: PlannedAction) -> Bool {
+        let ka = (a.pullRequest ?? -1, a.environment, a.kind.rawValue)
+        let kb = (b.pullRequest ?? -1, b.environment, b.kind.rawValue)
+        return ka < kb
+    }
+
+    static func short(_ sha: String) -> String { String(sha.prefix(7)) }
+}

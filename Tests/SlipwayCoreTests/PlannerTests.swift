@@ -1,0 +1,168 @@
+import Foundation
+import SlipwayCore
+import Testing
+
+/// Builders for planner inputs.
+enum P {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static let preview = EnvironmentSpec(
+        file: "environments/preview.yaml", kind: .preview, name: "pr-{{pr.number}}",
+        match: .init(pullRequestBase: "main"), deploy: .init(run: "sh serve.sh"), ttl: .hours(72),
+        neutralize: .init(forbid: ["sk_live_*"])
+    )
+    static let staging = EnvironmentSpec(
+        file: "environments/staging.yaml", kind: .staging, name: "staging",
+        match: .init(branch: "main"), deploy: .init(run: "sh serve.sh"), neutralize: .init()
+    )
+    static let production = EnvironmentSpec(
+        file: "environments/production.yaml", kind: .production, name: "production",
+        match: .init(branch: "production"), deploy: .init(driver: .command, run: "d", teardown: "t"),
+        promotion: .init(from: "staging", label: "promote", approvers: ["octocat"])
+    )
+
+    static func specs(_ content: String) -> SpecsAtCommit {
+        .specs([ResolvedSpec(spec: preview, contentID: "p-\(content)"), ResolvedSpec(spec: staging, contentID: "s-\(content)"),
+                ResolvedSpec(spec: production, contentID: "x-\(content)")])
+    }
+
+    static func pr(_ number: Int, sha: String, content: String? = nil, base: String = "main", draft: Bool = false,
+                   fork: Bool = false, trusted: String? = nil, seen: Date = now) -> Candidate {
+        Candidate(source: .pullRequest(PullRequestInfo(number: number, headSHA: sha, baseRef: base, isDraft: draft,
+                                                       isFromFork: fork, trustedSHA: trusted, headSeenAt: seen)),
+                  sha: sha, specs: specs(content ?? sha))
+    }
+
+    static func branch(_ name: String, sha: String, content: String? = nil) -> Candidate {
+        Candidate(source: .branch(name: name), sha: sha, specs: specs(content ?? sha))
+    }
+
+    static func env(_ name: String, pr: Int? = nil, sha: String, content: String, status: EnvironmentStatus = .healthy,
+                    kind: EnvironmentKind = .preview) -> CurrentEnvironment {
+        CurrentEnvironment(name: name, kind: kind, pullRequest: pr, sha: sha, contentID: content, status: status)
+    }
+
+    static func plan(_ inputs: DesiredInputs, _ current: CurrentState = CurrentState(), now: Date = now) -> [String] {
+        Planner.plan(desired: inputs, current: current, now: now).changes.map { "\($0.kind.rawValue) \($0.environment)" }
+    }
+}
+
+@Suite("Planner")
+struct PlannerTests {
+    @Test("an open PR into a matching base gets pr-<n> at its head")
+    func previewCreated() {
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(7, sha: "aaaaaaa1")]), current: CurrentState(), now: P.now)
+        #expect(plan.changes.count == 1)
+        let action = plan.changes[0]
+        #expect(action.kind == .create)
+        #expect(action.environment == "pr-7")
+        #expect(action.sha == "aaaaaaa1")
+        #expect(action.contentID == "p-aaaaaaa1")
+        #expect(action.specFile == "environments/preview.yaml")
+        #expect(action.reason.contains("PR #7"))
+    }
+
+    @Test("a PR into another base gets nothing, with a reason")
+    func otherBase() {
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(8, sha: "b", base: "develop")]), current: CurrentState(), now: P.now)
+        #expect(plan.changes.isEmpty)
+        #expect(plan.actions.first?.reason.contains("no preview spec matches base branch 'develop'") == true)
+    }
+
+    @Test("a new head updates the running preview; the same content plans nothing")
+    func updateAndNoop() {
+        let current = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "old", content: "p-old")])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "new")]), current) == ["update pr-7"])
+        // A bot commit: new SHA, same content id.
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "botcommit", content: "old")]), current) == [])
+    }
+
+    @Test("a deploy already queued for the same content is not queued again")
+    func alreadyQueued() {
+        let current = CurrentState(pendingJobs: [PendingJob(environment: "pr-7", kind: .deploy, contentID: "p-a")])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "a")]), current) == [])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "b")]), current) == ["create pr-7"])
+    }
+
+    @Test("closed or merged PRs are torn down")
+    func closedTornDown() {
+        let current = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a")])
+        let plan = Planner.plan(desired: DesiredInputs(), current: current, now: P.now)
+        #expect(plan.changes.map(\.kind) == [.teardown])
+        #expect(plan.changes.first?.reason.contains("closed") == true)
+        // A torn-down environment is not torn down twice.
+        let gone = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a", status: .tornDown)])
+        #expect(P.plan(DesiredInputs(), gone) == [])
+        let queued = CurrentState(environments: current.environments, pendingJobs: [PendingJob(environment: "pr-7", kind: .teardown, contentID: nil)])
+        #expect(P.plan(DesiredInputs(), queued) == [])
+    }
+
+    @Test("a PR idle past its ttl is torn down and not recreated until a push")
+    func ttl() {
+        let old = P.now.addingTimeInterval(-73 * 3600)
+        let current = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a")])
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(7, sha: "a", seen: old)]), current: current, now: P.now)
+        #expect(plan.changes.map(\.kind) == [.teardown])
+        #expect(plan.changes.first?.reason.contains("no push for 3d") == true)
+        let after = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a", status: .tornDown)])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "a", seen: old)]), after) == [])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "b", seen: P.now)]), after) == ["create pr-7"])
+    }
+
+    @Test("drafts get no preview until ready for review")
+    func drafts() {
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(9, sha: "a", draft: true)])) == [])
+        let running = CurrentState(environments: [P.env("pr-9", pr: 9, sha: "a", content: "p-a")])
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(9, sha: "a", draft: true)]), current: running, now: P.now)
+        #expect(plan.changes.map(\.kind) == [.teardown])
+        #expect(plan.changes.first?.reason.contains("draft") == true)
+    }
+
+    @Test("fork PRs build only at the head the trust label was given for")
+    func forks() {
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(5, sha: "a", fork: true)])) == [])
+        let untrusted = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(5, sha: "a", fork: true)]), current: CurrentState(), now: P.now)
+        #expect(untrusted.actions.first?.reason.contains("safe-to-build") == true)
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(5, sha: "a", fork: true, trusted: "a")])) == ["create pr-5"])
+        // A later push from the fork needs the label again.
+        let running = CurrentState(environments: [P.env("pr-5", pr: 5, sha: "a", content: "p-a")])
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(5, sha: "b", fork: true, trusted: "a")]), current: running, now: P.now)
+        #expect(plan.changes.map(\.kind) == [.teardown])
+        #expect(plan.changes.first?.reason.contains("again") == true)
+    }
+
+    @Test("staging follows its branch; production never moves by the planner and is reported behind")
+    func stagingAndProduction() {
+        #expect(P.plan(DesiredInputs(branches: [P.branch("main", sha: "m1")])) == ["create staging"])
+        let current = CurrentState(environments: [
+            P.env("staging", sha: "m1", content: "s-m1", kind: .staging),
+            P.env("production", sha: "m0", content: "s-m0", kind: .production),
+        ])
+        let plan = Planner.plan(desired: DesiredInputs(branches: [P.branch("main", sha: "m1"), P.branch("production", sha: "p0")]),
+                                current: current, now: P.now)
+        #expect(plan.changes.isEmpty)
+        #expect(plan.notes == ["production is behind staging: staging runs m1, production runs m0; promote with the label 'promote'"])
+    }
+
+    @Test("invalid specs at a PR head plan nothing and keep the running preview")
+    func invalidSpecs() {
+        let bad = Candidate(source: .pullRequest(PullRequestInfo(number: 3, headSHA: "z", baseRef: "main", headSeenAt: P.now)),
+                            sha: "z", specs: .invalid(["environments/preview.yaml:3:1: error: x"]))
+        let running = CurrentState(environments: [P.env("pr-3", pr: 3, sha: "y", content: "p-y")])
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [bad]), current: running, now: P.now)
+        #expect(plan.changes.isEmpty)
+        #expect(plan.actions.contains { $0.reason.contains("invalid") })
+    }
+
+    @Test("the plan is the same whatever order the inputs come in")
+    func orderIndependent() {
+        let prs = (1...20).map { P.pr($0, sha: "s\($0)") }
+        let current = CurrentState(environments: (15...25).map { P.env("pr-\($0)", pr: $0, sha: "s\($0)", content: "p-s\($0)") })
+        let a = Planner.plan(desired: DesiredInputs(pullRequests: prs, branches: [P.branch("main", sha: "m")]), current: current, now: P.now)
+        let b = Planner.plan(desired: DesiredInputs(pullRequests: prs.reversed(), branches: [P.branch("main", sha: "m")]),
+                             current: CurrentState(environments: current.environments.reversed()), now: P.now)
+        #expect(a == b)
+        #expect(a.changes.filter { $0.kind == .create }.count == 15)
+        #expect(a.changes.filter { $0.kind == .teardown }.map(\.environment) == (21...25).map { "pr-\($0)" })
+    }
+}
