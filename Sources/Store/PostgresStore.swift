@@ -85,6 +85,15 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func releaseDeliveries(ownedBy instance: String) throws -> Int {
+        try run("release deliveries") { db in
+            try db.run(
+                "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND left(lease_owner, $1::int) = $2",
+                [.int(Int64(instance.count + 1)), .text(instance + "/")]
+            )
+        }
+    }
+
     public func delivery(id: String) throws -> DeliveryRecord? {
         try run("read delivery") { db in
             try db.query("SELECT * FROM deliveries WHERE id = $1", [.text(id)]).first.map { Self.record($0, withBody: true) }

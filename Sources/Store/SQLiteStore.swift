@@ -106,6 +106,17 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func releaseDeliveries(ownedBy instance: String) throws -> Int {
+        do {
+            return try db.run(
+                "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND substr(lease_owner, 1, ?) = ?",
+                [.integer(Int64(instance.utf8.count + 1)), .text(instance + "/")]
+            )
+        } catch {
+            throw StoreError(operation: "release deliveries", underlying: error)
+        }
+    }
+
     public func delivery(id: String) throws -> DeliveryRecord? {
         do {
             return try db.query("SELECT * FROM deliveries WHERE id = ?", [.text(id)])

@@ -27,6 +27,11 @@ public protocol Store: AnyObject, Sendable {
     /// Records how processing ended; only the lease owner's result is kept.
     func finishDelivery(id: String, owner: String, result: DeliveryResult, now: Date) throws
 
+    /// Puts back every delivery leased by a worker of `instance` (lease owners are
+    /// `<instance>/<worker>`): called when that instance starts again after dying, so its work
+    /// is not held until the leases expire. Returns how many were released.
+    func releaseDeliveries(ownedBy instance: String) throws -> Int
+
     /// One delivery with its body, or nil.
     func delivery(id: String) throws -> DeliveryRecord?
 

@@ -74,7 +74,7 @@ struct ServeProcessTests {
         #expect(shown.stdout.contains("\"id\" : \"kill-9-delivery\""))
 
         (server, port) = try Self.start(workDir: workDir, secretFile: secretFile)
-        try Eventually.wait(for: "the delivery to be processed after the restart") {
+        try Eventually.wait(for: "the delivery to be processed after the restart", timeout: 30) {
             let list = try TestSupport.Command.run(try Binaries.slipway(), ["deliveries", "list", "--work-dir", workDir, "--json"],
                                                    environment: Self.environment())
             return list.stdout.contains("\"status\" : \"processed\"")

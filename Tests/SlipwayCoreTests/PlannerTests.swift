@@ -157,7 +157,7 @@ struct PlannerTests {
     @Test("the plan is the same whatever order the inputs come in")
     func orderIndependent() {
         let prs = (1...20).map { P.pr($0, sha: "s\($0)") }
-        let current = CurrentState(environments: (15...25).map { P.env("pr-\($0)", pr: $0, sha: "s\($0)", content: "p-s\($0)") })
+        let current = CurrentState(environments: (15...25).map { (n: Int) in P.env("pr-\(n)", pr: n, sha: "s\(n)", content: "p-s\(n)") })
         let a = Planner.plan(desired: DesiredInputs(pullRequests: prs, branches: [P.branch("main", sha: "m")]), current: current, now: P.now)
         let b = Planner.plan(desired: DesiredInputs(pullRequests: prs.reversed(), branches: [P.branch("main", sha: "m")]),
                              current: CurrentState(environments: current.environments.reversed()), now: P.now)

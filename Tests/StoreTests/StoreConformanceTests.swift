@@ -16,7 +16,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let directory = try TemporaryDirectory(prefix: "slipway-store")
             return (try SQLiteStore(path: directory.child("state.db")), directory)
         case .postgres:
-            let cluster = try PostgresClusterTrait.current()
+            let cluster = try PostgresCluster.current()
             let name = "store_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
             let conninfo = try cluster.createDatabase(name)
             return (try PostgresStore(url: conninfo), cluster)
@@ -177,7 +177,7 @@ struct StoreConformanceTests {
             #expect(try reopened.delivery(id: "keep") != nil)
             try reopened.ping()
         case .postgres:
-            let cluster = try PostgresClusterTrait.current()
+            let cluster = try PostgresCluster.current()
             let conninfo = try cluster.createDatabase("reopen_" + UUID().uuidString.prefix(8).lowercased())
             _ = try PostgresStore(url: conninfo).journal(delivery("keep"))
             let second = try PostgresStore(url: conninfo)
@@ -213,5 +213,21 @@ struct StoreLocationTests {
             try PostgresStore(url: "postgresql://bot:hunter2secret@127.0.0.1:1/slipway?connect_timeout=2")
         }
         #expect(error.map { !"\($0)".contains("hunter2secret") } == true)
+    }
+}
+
+extension StoreConformanceTests {
+    @Test("a restarted instance takes back the deliveries its workers held", arguments: Backend.allCases)
+    func releaseOwnLeases(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        for id in ["a", "b", "c"] { _ = try store.journal(delivery(id)) }
+        _ = try store.claimDelivery(owner: "host-1/0", lease: 600, now: Date())
+        _ = try store.claimDelivery(owner: "host-1/1", lease: 600, now: Date())
+        _ = try store.claimDelivery(owner: "host-10/0", lease: 600, now: Date())
+        #expect(try store.releaseDeliveries(ownedBy: "host-1") == 2)
+        #expect(try store.delivery(id: "a")?.status == .pending)
+        #expect(try store.delivery(id: "b")?.status == .pending)
+        #expect(try store.delivery(id: "c")?.status == .processing)
     }
 }

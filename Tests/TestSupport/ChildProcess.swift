@@ -17,17 +17,22 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); self.outBuffer.append(data); self.lock.unlock()
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); self.errBuffer.append(data); self.lock.unlock()
-        }
         try process.run()
+        // Dedicated reader threads (not GCD, which Swift concurrency shares on Linux).
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            let handle = pipe.fileHandleForReading
+            let thread = Thread { [weak self] in
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { return }
+                    guard let self else { return }
+                    self.lock.lock()
+                    if isOut { self.outBuffer.append(data) } else { self.errBuffer.append(data) }
+                    self.lock.unlock()
+                }
+            }
+            thread.start()
+        }
     }
 
     public var stdout: String {

@@ -36,13 +36,11 @@ public enum Command {
         try process.run()
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
         try? inp.fileHandleForWriting.close()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.wait()
+        // Read both pipes on dedicated threads: GCD's global queues are shared with Swift
+        // concurrency's pool on Linux, and a blocked test could starve readers scheduled there.
+        let outReader = PipeReader(out.fileHandleForReading)
+        let errReader = PipeReader(err.fileHandleForReading)
+        let outData = outReader.wait(), errData = errReader.wait()
         process.waitUntilExit()
         return CommandResult(
             status: process.terminationStatus,
@@ -69,4 +67,23 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public let command: String
     public let result: CommandResult
     public var description: String { "`\(command)` failed: \(result)" }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }

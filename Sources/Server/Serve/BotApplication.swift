@@ -11,6 +11,9 @@ public import Store
 /// then lets in-flight work finish.
 public final class BotApplication: @unchecked Sendable {
     public let configuration: BotConfiguration
+    /// Stable across restarts with the same work dir: leases this instance held when it died are
+    /// taken back at start instead of waiting for them to expire.
+    public let instance: String
     public let store: any Store
     public let metrics = Metrics()
     public let logger: Logger
@@ -23,11 +26,12 @@ public final class BotApplication: @unchecked Sendable {
     public static func build(configuration: BotConfiguration, logger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
         try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
         let store = try configuration.store.open()
-        return BotApplication(configuration: configuration, store: store, logger: logger,
+        return BotApplication(instance: try InstanceID.load(workDir: configuration.workDir),configuration: configuration, store: store, logger: logger,
                               handler: handler ?? LoggingDeliveryHandler())
     }
 
-    init(configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler) {
+    init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler) {
+        self.instance = instance
         self.configuration = configuration
         self.store = store
         var redactor = logger.redactor
@@ -40,6 +44,7 @@ public final class BotApplication: @unchecked Sendable {
         let metrics = self.metrics
         var workerConfig = DeliveryWorkers.Configuration()
         workerConfig.count = configuration.deliveryWorkers
+        workerConfig.instance = instance
         let workers = DeliveryWorkers(store: store, processor: DeliveryProcessor(handler: handler),
                                       metrics: metrics, logger: logger, configuration: workerConfig)
         self.workers = workers

@@ -15,7 +15,8 @@ public final class DeliveryWorkers: @unchecked Sendable {
         public var maxAttempts: Int = 5
         /// First retry delay after a failed attempt; doubles with each attempt.
         public var retryBase: TimeInterval = 1
-        public var owner: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        /// This bot instance's stable id; workers lease as `<instance>/<index>`.
+        public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         public init() {}
     }
 
@@ -38,11 +39,19 @@ public final class DeliveryWorkers: @unchecked Sendable {
     }
 
     public func start() {
+        do {
+            let released = try store.releaseDeliveries(ownedBy: configuration.instance)
+            if released > 0 {
+                logger.warning("took back deliveries this instance held when it stopped", ["count": "\(released)"])
+            }
+        } catch {
+            logger.error("could not take back this instance's leases", ["error": "\(error)"])
+        }
         for index in 0..<max(1, configuration.count) {
             condition.lock()
             running += 1
             condition.unlock()
-            let thread = Thread { [self] in self.loop(owner: "\(configuration.owner)/\(index)") }
+            let thread = Thread { [self] in self.loop(owner: "\(configuration.instance)/\(index)") }
             thread.name = "slipway-delivery-\(index)"
             thread.start()
         }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where an environment stands, as the store records it.
 public enum EnvironmentStatus: String, Sendable, CaseIterable, Codable {

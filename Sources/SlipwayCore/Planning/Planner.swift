@@ -188,7 +188,7 @@ public enum Planner {
         }
 
         actions.sort(by: order)
-        return Plan(actions: actions, notes: notes.sorted())
+        return Plan(actions: actions, notes: Array(Set(notes)).sorted())
     }
 
     /// Stable order: staging and production first, then previews by PR number, then by name.
