@@ -17,14 +17,15 @@ final class TestBot: @unchecked Sendable {
     let handler: CountingHandler
     let client = HTTPClient()
 
-    init(maxBody: Int = 25 * 1024 * 1024, handler: CountingHandler = CountingHandler()) throws {
+    init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler = CountingHandler()) throws {
         directory = try TemporaryDirectory(prefix: "slipway-bot")
         self.handler = handler
         let configuration = BotConfiguration(
             repo: nil, listenHost: "127.0.0.1", listenPort: 0, webhookPath: "/webhook",
             webhookSecret: Array(Self.secret.utf8),
             store: .sqlite(path: directory.child("state.db"), synchronousFull: false),
-            workDir: directory.path, maxBody: maxBody, logFormat: .json, logLevel: .debug, deliveryWorkers: 2
+            workDir: directory.path, maxBody: maxBody, logFormat: .json, logLevel: .debug, deliveryWorkers: 2,
+            connectionTimeout: connectionTimeout
         )
         app = try BotApplication.build(configuration: configuration, logger: Logger(sink: logs, minimumLevel: .debug), handler: handler)
         try app.start()

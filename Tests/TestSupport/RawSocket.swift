@@ -23,6 +23,11 @@ public final class RawSocket {
         close(descriptor)
     }
 
+    /// Closes our sending side (a half-closed client): the peer reads EOF, we can still read.
+    public func shutdownWrite() {
+        _ = shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Sends all of `data`; false when the peer closed or reset the connection.
     @discardableResult
     public func send(_ data: Data) -> Bool {

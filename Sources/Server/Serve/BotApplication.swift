@@ -74,6 +74,7 @@ public final class BotApplication: @unchecked Sendable {
         serverConfig.host = configuration.listenHost
         serverConfig.port = configuration.listenPort
         serverConfig.maxBodySize = configuration.maxBody
+        serverConfig.connectionTimeout = configuration.connectionTimeout
         server = HTTPServer(configuration: serverConfig, handler: router.handler)
     }
 

@@ -16,13 +16,16 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var logFormat: LogFormat
     public var logLevel: LogLevel
     public var deliveryWorkers: Int
+    /// Seconds a client may stay idle mid-request before it is dropped.
+    public var connectionTimeout: Int
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
         webhookPath: String = "/webhook", webhookSecret: [UInt8], store: StoreLocation, workDir: String,
         maxBody: Int = 25 * 1024 * 1024, logFormat: LogFormat = .json, logLevel: LogLevel = .info,
-        deliveryWorkers: Int = 2
+        deliveryWorkers: Int = 2, connectionTimeout: Int = 10
     ) {
+        self.connectionTimeout = connectionTimeout
         self.repo = repo
         self.listenHost = listenHost
         self.listenPort = listenPort
@@ -68,11 +71,14 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         } catch let error as StoreError {
             throw ConfigError(error.message)
         }
+        guard let timeout = Int(value(.connectionTimeout) ?? "10"), (1...600).contains(timeout) else {
+            throw ConfigError("--connection-timeout must be a number of seconds from 1 to 600")
+        }
         let secret = try loadSecret(source, required: requireSecret)
         return BotConfiguration(
             repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
-            logFormat: format, logLevel: level, deliveryWorkers: workers
+            logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout
         )
     }
 

@@ -34,11 +34,14 @@ public struct ConfigOption: Sendable {
     public static let workers = ConfigOption(name: "delivery-workers", valueName: "N",
         help: "Threads that process journaled deliveries.", defaultValue: "2")
 
+    public static let connectionTimeout = ConfigOption(name: "connection-timeout", valueName: "SECONDS",
+        help: "Drop a client that stays idle this long mid-request (slow or stalled senders).", defaultValue: "10")
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
     public static let serveOptions: [ConfigOption] = [
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
-        .logFormat, .logLevel, .workers,
+        .logFormat, .logLevel, .workers, .connectionTimeout,
     ]
 }

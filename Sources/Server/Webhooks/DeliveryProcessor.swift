@@ -41,7 +41,8 @@ public struct DeliveryProcessor: Sendable {
         case .rejected(let fieldPath, let reason):
             return DeliveryResult(status: .rejected, action: Self.action(in: payload), reason: reason, fieldPath: fieldPath)
         case .event(let event):
-            let action = Self.action(in: payload)
+            var action: String?
+            if case .pullRequest(let pr) = event { action = pr.action.rawValue }
             if let expected = repositoryFullName, let actual = event.repository?.fullName,
                actual.caseInsensitiveCompare(expected) != .orderedSame {
                 return DeliveryResult(status: .ignored, action: action,

@@ -75,15 +75,11 @@ public enum WebhookDecoder {
 
     /// `nil` when `data` is a JSON object, otherwise why not.
     private static func jsonObjectProblem(_ data: Data) -> String? {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            return "body is not valid JSON: \(detail ?? String(describing: error))"
+        guard let problem = JSONSyntax.objectProblem(data) else { return nil }
+        if problem.message == "expected a JSON object", JSONSyntax.valueProblem(data) == nil {
+            return "body is valid JSON but not an object"
         }
-        guard object is [String: Any] else { return "body is valid JSON but not an object" }
-        return nil
+        return "body is not valid JSON: \(problem)"
     }
 
     /// Quotes a value taken from the request for use in a reason: at most 64 characters, control
