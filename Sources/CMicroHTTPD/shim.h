@@ -40,7 +40,7 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
 /// epoll where available (MHD_USE_AUTO), and the inter-thread channel `MHD_quiesce_daemon` needs.
 static inline unsigned int slipway_mhd_daemon_flags(int ipv6)
 {
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
     if (ipv6) flags |= MHD_USE_IPv6;
     return flags;
 }

@@ -42,6 +42,10 @@ public final class SQLiteConnection: @unchecked Sendable {
     private let lock = NSRecursiveLock()
     /// Depth of nested `transaction` calls; guarded by `lock`.
     private var transactionDepth = 0
+    /// Compiled statements of `run` and `query`, by SQL text; guarded by `lock`. Bounded: cleared
+    /// when it grows past `statementCacheLimit` (callers use a small fixed set of statements).
+    private var statementCache: [String: SQLiteStatement] = [:]
+    private let statementCacheLimit = 128
 
     /// Opens (and, unless `readOnly`, creates) the database at `path`; `":memory:"` opens a private
     /// in-memory database. Sets the busy timeout (how long a statement waits for another
@@ -68,6 +72,9 @@ public final class SQLiteConnection: @unchecked Sendable {
     }
 
     deinit {
+        // Cached statements refer to this connection without owning it: finalize them while the
+        // connection is still whole.
+        statementCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -121,17 +128,30 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// returns the number of rows it inserted, updated or deleted (`sqlite3_changes64`).
     @discardableResult
     public func run(_ sql: String, _ params: [SQLiteValue] = []) throws -> Int {
-        try withHandle { _ in try prepare(sql).run(params) }
+        try withHandle { _ in try cachedStatement(sql).run(params) }
     }
 
     /// Runs one statement with `params` bound and returns all its rows.
     public func query(_ sql: String, _ params: [SQLiteValue] = []) throws -> [SQLiteRow] {
-        try withHandle { _ in try prepare(sql).query(params) }
+        try withHandle { _ in try cachedStatement(sql).query(params) }
+    }
+
+    /// The compiled statement for `sql`, compiled once per connection. Called with `lock` held.
+    private func cachedStatement(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statementCache[sql] { return statement }
+        let compiled = try prepare(sql, cached: true)
+        if statementCache.count >= statementCacheLimit { statementCache.removeAll() }
+        statementCache[sql] = compiled
+        return compiled
     }
 
     /// Compiles one statement for repeated use (`sqlite3_prepare_v2`). Text after the first
     /// statement other than whitespace and `;` is refused: use `execute` for scripts.
     public func prepare(_ sql: String) throws -> SQLiteStatement {
+        try prepare(sql, cached: false)
+    }
+
+    private func prepare(_ sql: String, cached: Bool) throws -> SQLiteStatement {
         try withHandle { db in
             var statement: OpaquePointer?
             var tail: UnsafePointer<CChar>?
@@ -156,7 +176,7 @@ public final class SQLiteConnection: @unchecked Sendable {
                 throw SQLiteError(function: "sqlite3_prepare_v2", code: SQLITE_MISUSE,
                                   message: "no SQL statement in the text", sql: sql)
             }
-            return SQLiteStatement(connection: self, handle: statement, sql: sql)
+            return SQLiteStatement(connection: self, handle: statement, sql: sql, cached: cached)
         }
     }
 

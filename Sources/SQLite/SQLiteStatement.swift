@@ -7,8 +7,12 @@ internal import CSQLite
 /// and cursor, so use it from one thread at a time (each call still takes the connection's lock,
 /// so it never runs at the same time as other calls on the connection). Its rows are plain values.
 public final class SQLiteStatement {
-    /// The connection that compiled the statement (kept alive by the statement).
-    public let connection: SQLiteConnection
+    /// The connection that compiled the statement (kept alive by the statement, except for the
+    /// connection's own cached statements, which the connection owns instead).
+    public var connection: SQLiteConnection { connectionRef.takeUnretainedValue() }
+    private let connectionRef: Unmanaged<SQLiteConnection>
+    /// The strong reference for statements handed out by `prepare`; nil for cached ones.
+    private let owner: SQLiteConnection?
     /// The SQL text as given to `prepare`.
     public let sql: String
     /// Result column names (empty for statements that return no rows).
@@ -18,8 +22,9 @@ public final class SQLiteStatement {
 
     private let handle: OpaquePointer
 
-    init(connection: SQLiteConnection, handle: OpaquePointer, sql: String) {
-        self.connection = connection
+    init(connection: SQLiteConnection, handle: OpaquePointer, sql: String, cached: Bool = false) {
+        self.connectionRef = Unmanaged.passUnretained(connection)
+        self.owner = cached ? nil : connection
         self.handle = handle
         self.sql = sql
         let count = sqlite3_column_count(handle)

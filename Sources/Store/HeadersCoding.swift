@@ -1,12 +1,12 @@
 import Foundation
+import SlipwayCore
 
 /// Stores header maps as a JSON object with sorted keys (stable bytes for equal maps).
 enum HeadersCoding {
     static func encode(_ headers: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(headers) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        "{" + headers.sorted { $0.key < $1.key }
+            .map { JSONString.quote($0.key) + ":" + JSONString.quote($0.value) }
+            .joined(separator: ",") + "}"
     }
 
     static func decode(_ text: String?) -> [String: String] {

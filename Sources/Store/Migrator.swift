@@ -22,7 +22,6 @@ enum Migrator {
                 received_at REAL NOT NULL,
                 content_type TEXT,
                 headers TEXT NOT NULL,
-                body BLOB NOT NULL,
                 body_size INTEGER NOT NULL,
                 status TEXT NOT NULL,
                 reason TEXT,
@@ -34,6 +33,11 @@ enum Migrator {
                 finished_at REAL
             );
             CREATE INDEX deliveries_queue ON deliveries (status, seq);
+            -- Bodies live apart so status updates rewrite small rows only.
+            CREATE TABLE delivery_bodies (
+                seq INTEGER PRIMARY KEY REFERENCES deliveries (seq) ON DELETE CASCADE,
+                body BLOB NOT NULL
+            );
             """,
             postgres: """
             CREATE TABLE deliveries (
@@ -44,7 +48,6 @@ enum Migrator {
                 received_at DOUBLE PRECISION NOT NULL,
                 content_type TEXT,
                 headers TEXT NOT NULL,
-                body BYTEA NOT NULL,
                 body_size INTEGER NOT NULL,
                 status TEXT NOT NULL,
                 reason TEXT,
@@ -56,6 +59,10 @@ enum Migrator {
                 finished_at DOUBLE PRECISION
             );
             CREATE INDEX deliveries_queue ON deliveries (status, seq);
+            CREATE TABLE delivery_bodies (
+                seq BIGINT PRIMARY KEY REFERENCES deliveries (seq) ON DELETE CASCADE,
+                body BYTEA NOT NULL
+            );
             """
         ),
     ]

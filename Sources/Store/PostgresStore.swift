@@ -29,8 +29,11 @@ public final class PostgresStore: Store {
         try run("journal delivery") { db in
             let inserted = try db.query(
                 """
-                INSERT INTO deliveries (id, event, received_at, content_type, headers, body, body_size, status)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (id) DO NOTHING RETURNING seq
+                WITH new AS (
+                    INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
+                    VALUES ($1, $2, $3, $4, $5, $7, 'pending') ON CONFLICT (id) DO NOTHING RETURNING seq
+                )
+                INSERT INTO delivery_bodies (seq, body) SELECT seq, $6 FROM new RETURNING seq
                 """,
                 [.text(delivery.id), .text(delivery.event), .double(delivery.receivedAt.timeIntervalSince1970),
                  delivery.contentType.map(PostgresValue.text) ?? .null, .text(HeadersCoding.encode(delivery.headers)),
@@ -46,14 +49,17 @@ public final class PostgresStore: Store {
         try run("claim delivery") { db in
             try db.query(
                 """
-                UPDATE deliveries SET status = 'processing', lease_owner = $1, lease_until = $2,
-                    attempts = attempts + 1
-                WHERE seq = (
-                    SELECT seq FROM deliveries
-                    WHERE status = 'pending' OR (status = 'processing' AND lease_until < $3)
-                    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                WITH claimed AS (
+                    UPDATE deliveries SET status = 'processing', lease_owner = $1, lease_until = $2,
+                        attempts = attempts + 1
+                    WHERE seq = (
+                        SELECT seq FROM deliveries
+                        WHERE status = 'pending' OR (status = 'processing' AND lease_until < $3)
+                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                    )
+                    RETURNING *
                 )
-                RETURNING *
+                SELECT claimed.*, b.body FROM claimed JOIN delivery_bodies b ON b.seq = claimed.seq
                 """,
                 [.text(owner), .double(now.addingTimeInterval(lease).timeIntervalSince1970),
                  .double(now.timeIntervalSince1970)]
@@ -96,7 +102,8 @@ public final class PostgresStore: Store {
 
     public func delivery(id: String) throws -> DeliveryRecord? {
         try run("read delivery") { db in
-            try db.query("SELECT * FROM deliveries WHERE id = $1", [.text(id)]).first.map { Self.record($0, withBody: true) }
+            try db.query("SELECT d.*, b.body FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq WHERE d.id = $1", [.text(id)])
+                .first.map { Self.record($0, withBody: true) }
         }
     }
 

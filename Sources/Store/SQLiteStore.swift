@@ -33,16 +33,21 @@ public final class SQLiteStore: Store {
 
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
         do {
-            let changed = try db.run(
-                """
-                INSERT INTO deliveries (id, event, received_at, content_type, headers, body, body_size, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING
-                """,
-                [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-                 SQLiteValue(delivery.contentType), .text(HeadersCoding.encode(delivery.headers)),
-                 .blob([UInt8](delivery.body)), .integer(Int64(delivery.body.count))]
-            )
-            if changed == 1 { return .accepted }
+            let inserted = try db.transaction(.immediate) { () throws -> Bool in
+                let rows = try db.query(
+                    """
+                    INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
+                    VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING RETURNING seq
+                    """,
+                    [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
+                     SQLiteValue(delivery.contentType), .text(HeadersCoding.encode(delivery.headers)),
+                     .integer(Int64(delivery.body.count))]
+                )
+                guard let seq = rows.first?.int64("seq") else { return false }
+                try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+                return true
+            }
+            if inserted { return .accepted }
             let rows = try db.query("SELECT status FROM deliveries WHERE id = ?", [.text(delivery.id)])
             let status = rows.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending
             return .duplicate(status)
@@ -71,7 +76,7 @@ public final class SQLiteStore: Store {
                     """,
                     [.text(owner), .real(now.addingTimeInterval(lease).timeIntervalSince1970), .integer(seq)]
                 )
-                return try db.query("SELECT * FROM deliveries WHERE seq = ?", [.integer(seq)])
+                return try db.query(Self.selectWithBody + " WHERE d.seq = ?", [.integer(seq)])
                     .first.map { Self.record($0, withBody: true) }
             }
         } catch {
@@ -119,7 +124,7 @@ public final class SQLiteStore: Store {
 
     public func delivery(id: String) throws -> DeliveryRecord? {
         do {
-            return try db.query("SELECT * FROM deliveries WHERE id = ?", [.text(id)])
+            return try db.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)])
                 .first.map { Self.record($0, withBody: true) }
         } catch {
             throw StoreError(operation: "read delivery", underlying: error)
@@ -165,6 +170,8 @@ public final class SQLiteStore: Store {
             throw StoreError(operation: "journal depth", underlying: error)
         }
     }
+
+    static let selectWithBody = "SELECT d.*, b.body FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq"
 
     static func record(_ row: SQLiteRow, withBody: Bool) -> DeliveryRecord {
         DeliveryRecord(

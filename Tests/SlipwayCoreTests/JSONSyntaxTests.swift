@@ -51,6 +51,19 @@ struct JSONSyntaxTests {
         }
     }
 
+    @Test("special bytes are found at every position of a long string (the eight-byte fast path)")
+    func everyAlignment() {
+        for k in 0..<40 {
+            let pad = String(repeating: "x", count: k)
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)\\\"yyyyyyyyy\"}".utf8)) == nil, "escaped quote at \(k)")
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)é\u{1F600}yyyyyyyy\"}".utf8)) == nil, "non-ASCII at \(k)")
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)\u{1F}yyyyyyyyy\"}".utf8))?.message == "control character in string", "control at \(k)")
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)\"yyyyyyyyy\"}".utf8)) != nil, "bare quote at \(k)")
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)\\qyyyyyyyy\"}".utf8))?.message == "invalid escape", "bad escape at \(k)")
+            #expect(JSONSyntax.objectProblem(Data("{\"a\":\"\(pad)".utf8))?.message == "unterminated string", "unterminated at \(k)")
+        }
+    }
+
     @Test("deep nesting is bounded")
     func depth() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)

@@ -21,6 +21,8 @@ public struct WebhookIngress: Sendable {
     let logger: Logger
     /// Called after a delivery is newly journaled (wakes the delivery workers).
     let onAccepted: @Sendable () -> Void
+    /// Rejections are logged at most 10 a second (bad traffic must not flood the logs).
+    let rejections = LogThrottle()
 
     public init(secret: [UInt8], store: any Store, metrics: Metrics, logger: Logger, onAccepted: @escaping @Sendable () -> Void = {}) {
         self.secret = secret
@@ -39,7 +41,7 @@ public struct WebhookIngress: Sendable {
             // Unverified headers are attacker-chosen: never let them pick metric labels.
             metrics.countDelivery(event: "unverified", outcome: "unauthorized")
             let reason = request.headers["X-Hub-Signature-256"] == nil ? "missing X-Hub-Signature-256 header" : "signature does not match"
-            logger.warning("webhook rejected", ["reason": reason, "remote": request.remoteAddress ?? "?"])
+            rejected(logger, ["reason": reason, "remote": request.remoteAddress ?? "?"])
             return Self.answer(401, ["error": "unauthorized", "reason": reason])
         }
 
@@ -49,7 +51,7 @@ public struct WebhookIngress: Sendable {
         case .success(let parsed): headers = parsed
         case .failure(let error):
             metrics.countDelivery(event: metricEvent, outcome: "bad_request")
-            logger.warning("webhook rejected", ["reason": "\(error)"])
+            rejected(logger, ["reason": "\(error)"])
             return Self.answer(400, ["error": "bad request", "reason": "\(error)"])
         }
         let log = logger.with(["delivery.id": headers.deliveryID, "event": headers.event])
@@ -62,16 +64,16 @@ public struct WebhookIngress: Sendable {
         case .failure(let error):
             if case .unsupportedMediaType = error {
                 metrics.countDelivery(event: metricEvent, outcome: "unsupported_media_type")
-                log.warning("webhook rejected", ["reason": "\(error)"])
+                rejected(log, ["reason": "\(error)"])
                 return Self.answer(415, ["error": "unsupported media type", "reason": "\(error)", "delivery": headers.deliveryID])
             }
             metrics.countDelivery(event: metricEvent, outcome: "bad_request")
-            log.warning("webhook rejected", ["reason": "\(error)"])
+            rejected(log, ["reason": "\(error)"])
             return Self.answer(400, ["error": "bad request", "reason": "\(error)", "delivery": headers.deliveryID])
         }
         guard WebhookDecoder.isJSONObject(payload) else {
             metrics.countDelivery(event: metricEvent, outcome: "bad_request")
-            log.warning("webhook rejected", ["reason": "body is not a JSON object"])
+            rejected(log, ["reason": "body is not a JSON object"])
             return Self.answer(400, ["error": "bad request", "reason": "body is not a JSON object", "delivery": headers.deliveryID])
         }
 
@@ -101,6 +103,14 @@ public struct WebhookIngress: Sendable {
             log.error("journal unavailable", ["error": "\(error)"])
             return Self.answer(503, ["error": "journal unavailable", "delivery": headers.deliveryID])
         }
+    }
+
+    func rejected(_ logger: Logger, _ fields: [String: String]) {
+        let (write, suppressed) = rejections.admit()
+        guard write else { return }
+        var fields = fields
+        if suppressed > 0 { fields["suppressed"] = "\(suppressed)" }
+        logger.warning("webhook rejected", fields)
     }
 
     /// Event names become metric labels; unknown garbage is folded so labels stay bounded.

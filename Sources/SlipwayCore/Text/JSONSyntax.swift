@@ -171,6 +171,8 @@ public enum JSONSyntax {
         mutating func string() -> Problem? {
             index += 1 // opening quote
             while index < bytes.count {
+                skipPlainBytes()
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { index += 1; return nil }
                 if byte == UInt8(ascii: "\\") {
@@ -196,6 +198,29 @@ public enum JSONSyntax {
                 if let problem = utf8Sequence() { return problem }
             }
             return fail("unterminated string")
+        }
+
+        /// Skips printable ASCII that is neither `"` nor `\\`, eight bytes at a time (SWAR): the
+        /// bulk of every webhook body.
+        mutating func skipPlainBytes() {
+            guard let base = bytes.baseAddress else { return }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                // A byte is "special" if it is zero after the xor (quote, backslash), below 0x20,
+                // or has its high bit set (non-ASCII).
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (word &- (ones &* 0x20)) | word
+                if special & highs != 0 { break }
+                index += 8
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return }
+                index += 1
+            }
         }
 
         /// One multi-byte UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF).
