@@ -12,14 +12,22 @@ import SQLite
 public final class SQLiteStore: Store {
     public let backendName = "sqlite"
     private let db: SQLiteConnection
+    private let checkpointer: Checkpointer
+    private let journalWriter: GroupCommitter
 
     public init(path: String, synchronousFull: Bool = false) throws {
         do {
-            db = try SQLiteConnection(path: path)
+            let db = try SQLiteConnection(path: path)
+            self.db = db
             try db.execute("PRAGMA journal_mode=WAL")
             try db.execute("PRAGMA synchronous=\(synchronousFull ? "FULL" : "NORMAL")")
             try db.execute("PRAGMA foreign_keys=ON")
+            // Checkpoints (which fsync the database file) run on a background connection, not
+            // in whichever request happened to commit the 1000th page.
+            try db.execute("PRAGMA wal_autocheckpoint=0")
             try Migrator.migrate(sqlite: db)
+            checkpointer = try Checkpointer(path: path)
+            journalWriter = GroupCommitter { batch in SQLiteStore.journalBatch(db, batch) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -27,32 +35,44 @@ public final class SQLiteStore: Store {
         }
     }
 
+    deinit {
+        journalWriter.stop()
+        checkpointer.stop()
+    }
+
     public func ping() throws {
         do { _ = try db.query("SELECT 1") } catch { throw StoreError(operation: "ping", underlying: error) }
     }
 
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
+        try journalWriter.submit(delivery)
+    }
+
+    /// Journals a batch in one transaction (group commit): one WAL append for many deliveries.
+    static func journalBatch(_ db: SQLiteConnection, _ batch: [NewDelivery]) -> [Result<JournalOutcome, StoreError>] {
         do {
-            let inserted = try db.transaction(.immediate) { () throws -> Bool in
-                let rows = try db.query(
-                    """
-                    INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
-                    VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING RETURNING seq
-                    """,
-                    [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-                     SQLiteValue(delivery.contentType), .text(HeadersCoding.encode(delivery.headers)),
-                     .integer(Int64(delivery.body.count))]
-                )
-                guard let seq = rows.first?.int64("seq") else { return false }
-                try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
-                return true
+            return try db.transaction(.immediate) { () throws -> [Result<JournalOutcome, StoreError>] in
+                try batch.map { delivery in
+                    let rows = try db.query(
+                        """
+                        INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
+                        VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING RETURNING seq
+                        """,
+                        [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
+                         SQLiteValue(delivery.contentType), .text(HeadersCoding.encode(delivery.headers)),
+                         .integer(Int64(delivery.body.count))]
+                    )
+                    if let seq = rows.first?.int64("seq") {
+                        try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+                        return .success(.accepted)
+                    }
+                    let existing = try db.query("SELECT status FROM deliveries WHERE id = ?", [.text(delivery.id)])
+                    return .success(.duplicate(existing.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending))
+                }
             }
-            if inserted { return .accepted }
-            let rows = try db.query("SELECT status FROM deliveries WHERE id = ?", [.text(delivery.id)])
-            let status = rows.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending
-            return .duplicate(status)
         } catch {
-            throw StoreError(operation: "journal delivery", underlying: error)
+            let failure = StoreError(operation: "journal delivery", underlying: error)
+            return batch.map { _ in .failure(failure) }
         }
     }
 
@@ -191,5 +211,115 @@ public final class SQLiteStore: Store {
             replays: row.int("replays") ?? 0,
             finishedAt: row.double("finished_at").map(Date.init(timeIntervalSince1970:))
         )
+    }
+}
+
+/// Copies the WAL into the database file from its own connection and thread: every 250 ms, or
+/// sooner when told the WAL grew. PASSIVE checkpoints never block writers; a TRUNCATE one runs
+/// only when the WAL is past 64 MiB, to bound its size.
+final class Checkpointer: @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var stopping = false
+    private var stopped = false
+
+    init(path: String) throws {
+        connection = try SQLiteConnection(path: path)
+        let thread = Thread { [self] in run() }
+        thread.name = "slipway-sqlite-checkpoint"
+        thread.start()
+    }
+
+    private func run() {
+        condition.lock()
+        while !stopping {
+            _ = condition.wait(until: Date().addingTimeInterval(0.25))
+            if stopping { break }
+            condition.unlock()
+            let walBytes = (try? FileManager.default.attributesOfItem(atPath: connection.path + "-wal")[.size] as? Int) ?? 0
+            let mode = walBytes > 64 * 1024 * 1024 ? "TRUNCATE" : "PASSIVE"
+            _ = try? connection.query("PRAGMA wal_checkpoint(\(mode))")
+            condition.lock()
+        }
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
+        _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+}
+
+/// Group commit: callers on many threads hand their delivery to one writer thread, which
+/// commits everything waiting in one transaction and wakes each caller with its own outcome.
+/// A caller returns only after its delivery is committed.
+final class GroupCommitter: @unchecked Sendable {
+    typealias Commit = ([NewDelivery]) -> [Result<JournalOutcome, StoreError>]
+
+    private final class Slot {
+        let delivery: NewDelivery
+        var result: Result<JournalOutcome, StoreError>?
+        init(_ delivery: NewDelivery) { self.delivery = delivery }
+    }
+
+    private let commit: Commit
+    private let condition = NSCondition()
+    private var queue: [Slot] = []
+    private var stopping = false
+    private var stopped = false
+    static let maximumBatch = 256
+
+    init(commit: @escaping Commit) {
+        self.commit = commit
+        let thread = Thread { [self] in run() }
+        thread.name = "slipway-journal-writer"
+        thread.start()
+    }
+
+    func submit(_ delivery: NewDelivery) throws -> JournalOutcome {
+        let slot = Slot(delivery)
+        condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            throw StoreError(operation: "journal delivery", message: "the store is closing")
+        }
+        queue.append(slot)
+        condition.broadcast()
+        while slot.result == nil { condition.wait() }
+        condition.unlock()
+        return try slot.result!.get()
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping { break }
+            let batch = Array(queue.prefix(Self.maximumBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            let results = commit(batch.map(\.delivery))
+            condition.lock()
+            for (slot, result) in zip(batch, results) { slot.result = result }
+            condition.broadcast()
+        }
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Commits what is queued, then stops the writer thread.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
     }
 }
