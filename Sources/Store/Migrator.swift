@@ -65,6 +65,119 @@ enum Migrator {
             );
             """
         ),
+        Migration(
+            version: 2,
+            sqlite: """
+            CREATE TABLE pull_requests (
+                number INTEGER PRIMARY KEY,
+                state TEXT NOT NULL,
+                head_sha TEXT NOT NULL,
+                base_ref TEXT NOT NULL,
+                head_ref TEXT,
+                draft INTEGER NOT NULL DEFAULT 0,
+                fork INTEGER NOT NULL DEFAULT 0,
+                labels TEXT NOT NULL DEFAULT '[]',
+                author TEXT,
+                trusted_sha TEXT,
+                head_seen_at REAL NOT NULL,
+                updated_at TEXT
+            );
+            CREATE TABLE environments (
+                name TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                pull_request INTEGER,
+                sha TEXT NOT NULL,
+                content_id TEXT NOT NULL,
+                spec_file TEXT NOT NULL,
+                status TEXT NOT NULL,
+                url TEXT,
+                port INTEGER,
+                pid INTEGER,
+                process_start INTEGER,
+                last_error TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                environment TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                environment_kind TEXT,
+                pull_request INTEGER,
+                sha TEXT,
+                content_id TEXT,
+                spec_file TEXT,
+                reason TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                cancel_requested INTEGER NOT NULL DEFAULT 0,
+                error TEXT,
+                lease_owner TEXT,
+                lease_until REAL,
+                created_at REAL NOT NULL,
+                started_at REAL,
+                finished_at REAL
+            );
+            CREATE INDEX jobs_pending ON jobs (status, id);
+            CREATE INDEX jobs_environment ON jobs (environment, status);
+            """,
+            postgres: """
+            CREATE TABLE pull_requests (
+                number BIGINT PRIMARY KEY,
+                state TEXT NOT NULL,
+                head_sha TEXT NOT NULL,
+                base_ref TEXT NOT NULL,
+                head_ref TEXT,
+                draft BIGINT NOT NULL DEFAULT 0,
+                fork BIGINT NOT NULL DEFAULT 0,
+                labels TEXT NOT NULL DEFAULT '[]',
+                author TEXT,
+                trusted_sha TEXT,
+                head_seen_at DOUBLE PRECISION NOT NULL,
+                updated_at TEXT
+            );
+            CREATE TABLE environments (
+                name TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                pull_request BIGINT,
+                sha TEXT NOT NULL,
+                content_id TEXT NOT NULL,
+                spec_file TEXT NOT NULL,
+                status TEXT NOT NULL,
+                url TEXT,
+                port BIGINT,
+                pid BIGINT,
+                process_start BIGINT,
+                last_error TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL
+            );
+            CREATE TABLE jobs (
+                id BIGSERIAL PRIMARY KEY,
+                environment TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                environment_kind TEXT,
+                pull_request BIGINT,
+                sha TEXT,
+                content_id TEXT,
+                spec_file TEXT,
+                reason TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                cancel_requested BIGINT NOT NULL DEFAULT 0,
+                error TEXT,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                created_at DOUBLE PRECISION NOT NULL,
+                started_at DOUBLE PRECISION,
+                finished_at DOUBLE PRECISION
+            );
+            CREATE INDEX jobs_pending ON jobs (status, id);
+            CREATE INDEX jobs_environment ON jobs (environment, status);
+            """
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {

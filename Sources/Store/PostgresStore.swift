@@ -5,7 +5,7 @@ import Postgres
 /// replicas never take the same delivery or job.
 ///
 /// Thread-safe: a small pool of connections, each used by one caller at a time.
-public final class PostgresStore: Store {
+public final class PostgresStore: SQLStateStore {
     public let backendName = "postgres"
     private let pool: ConnectionPool
 
@@ -19,6 +19,15 @@ public final class PostgresStore: Store {
         } catch {
             throw StoreError(operation: "open postgres store", underlying: error)
         }
+    }
+
+    @discardableResult
+    func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
+        try run(operation) { db in try db.transaction { try body(PostgresExecutor(db: db)) } }
+    }
+
+    func lockJobClaims(_ executor: any SQLExecutor) throws {
+        _ = try executor.rows("SELECT pg_advisory_xact_lock(7302)", [])
     }
 
     public func ping() throws {

@@ -9,7 +9,7 @@ import SQLite
 /// URL) survives power loss at about a fifth of the write rate.
 ///
 /// Thread-safe: one connection, calls serialised by the SQLite wrapper.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: SQLStateStore {
     public let backendName = "sqlite"
     private let db: SQLiteConnection
     private let checkpointer: Checkpointer
@@ -39,6 +39,19 @@ public final class SQLiteStore: Store {
         journalWriter.stop()
         checkpointer.stop()
     }
+
+    @discardableResult
+    func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
+        do {
+            return try db.transaction(.immediate) { try body(SQLiteExecutor(db: db)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: operation, underlying: error)
+        }
+    }
+
+    func lockJobClaims(_ executor: any SQLExecutor) throws {}
 
     public func ping() throws {
         do { _ = try db.query("SELECT 1") } catch { throw StoreError(operation: "ping", underlying: error) }

@@ -1,4 +1,5 @@
 public import Foundation
+public import SlipwayCore
 
 /// Slipway's state: one narrow protocol with interchangeable SQLite (embedded default) and
 /// PostgreSQL (several replicas sharing one queue) backends. Every method is blocking and
@@ -43,4 +44,54 @@ public protocol Store: AnyObject, Sendable {
 
     /// How many deliveries wait for a worker (pending or processing).
     func journalDepth() throws -> Int
+
+    // MARK: Pull requests
+
+    /// Applies metadata from the forge or a webhook. Ignored (false) when the record's
+    /// `updatedAt` is older than what is stored: deliveries may arrive out of order. A new head
+    /// keeps `headSeenAt` from the record; an unchanged head keeps the stored one.
+    @discardableResult
+    func recordPullRequest(_ pr: PullRequestRecord) throws -> Bool
+
+    /// Records what git says: PR `number`'s head ref points at `sha`. Creates an open PR into
+    /// `defaultBase` when the PR is unknown; a new head restarts `headSeenAt` (and leaves a fork's
+    /// trust behind, since `trustedSHA` names the old head).
+    func observePullRequestHead(number: Int, sha: String, defaultBase: String, now: Date) throws
+
+    /// Marks PRs whose head ref disappeared from git as closed (no forge configured).
+    func closePullRequests(notIn numbers: Set<Int>) throws
+
+    func pullRequests() throws -> [PullRequestRecord]
+
+    // MARK: Environments
+
+    func environments() throws -> [EnvironmentRecord]
+    func environment(named name: String) throws -> EnvironmentRecord?
+    func saveEnvironment(_ environment: EnvironmentRecord) throws
+
+    // MARK: Jobs
+
+    /// Turns planned actions into queued jobs in one transaction. A new deploy supersedes queued
+    /// jobs of the same environment and asks a running one to cancel; an action whose content is
+    /// already queued or running is skipped. Returns the jobs created.
+    @discardableResult
+    func enqueue(_ actions: [PlannedAction], trigger: String, now: Date) throws -> [JobRecord]
+
+    /// Jobs queued or running.
+    func pendingJobs() throws -> [JobRecord]
+
+    /// The newest jobs first.
+    func jobs(limit: Int) throws -> [JobRecord]
+
+    func job(id: Int64) throws -> JobRecord?
+
+    /// Takes the oldest queued job (or a running one whose lease expired) whose environment has
+    /// no other job running: one environment never has two jobs running at once.
+    func claimJob(owner: String, lease: TimeInterval, now: Date) throws -> JobRecord?
+
+    /// Extends the lease of a running job; false when the job is no longer this owner's.
+    func renewJobLease(id: Int64, owner: String, until: Date) throws -> Bool
+
+    /// Records the end of a job run by `owner`.
+    func finishJob(id: Int64, owner: String, status: JobRecord.Status, error: String?, now: Date) throws
 }

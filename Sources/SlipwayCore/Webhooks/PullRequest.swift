@@ -23,12 +23,15 @@ public struct PullRequest: Sendable, Equatable {
     public var labels: [String]
     /// The login of the pull request's author (`user.login`).
     public var author: String?
+    /// `updated_at` as GitHub sends it (ISO 8601, UTC): orders deliveries that arrive out of order.
+    public var updatedAt: String?
 
     public init(
         number: Int, state: State, title: String, draft: Bool = false, merged: Bool = false,
         mergeCommitSHA: String? = nil, head: PullRequestRef, base: PullRequestRef,
-        labels: [String] = [], author: String? = nil
+        labels: [String] = [], author: String? = nil, updatedAt: String? = nil
     ) {
+        self.updatedAt = updatedAt
         self.number = number
         self.state = state
         self.title = title

@@ -63,7 +63,7 @@ public enum WebhookDecoder {
         let pullRequest = PullRequest(
             number: pr.number, state: state, title: pr.title, draft: pr.draft ?? false,
             merged: pr.merged ?? false, mergeCommitSHA: pr.mergeCommitSHA, head: pr.head.model,
-            base: pr.base.model, labels: (pr.labels ?? []).map(\.name), author: pr.user?.login)
+            base: pr.base.model, labels: (pr.labels ?? []).map(\.name), author: pr.user?.login, updatedAt: pr.updatedAt)
         return .event(.pullRequest(PullRequestEvent(
             action: action, number: wire.number, pullRequest: pullRequest,
             label: action == .labeled || action == .unlabeled ? label : nil,

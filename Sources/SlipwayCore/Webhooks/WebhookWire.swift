@@ -117,10 +117,12 @@ enum WebhookWire {
         let base: Ref
         let labels: [Label]?
         let user: Account?
+        let updatedAt: String?
 
         enum CodingKeys: String, CodingKey {
             case number, state, title, draft, merged, head, base, labels, user
             case mergeCommitSHA = "merge_commit_sha"
+            case updatedAt = "updated_at"
         }
     }
 

@@ -1,0 +1,150 @@
+public import Foundation
+public import SlipwayCore
+
+/// What the bot knows about one pull request: where its head is (git), and its metadata (the
+/// forge or webhooks). Kept in the store so a reconcile from git alone keeps the metadata.
+public struct PullRequestRecord: Sendable, Equatable {
+    public enum State: String, Sendable, Codable {
+        case open, closed
+    }
+
+    public var number: Int
+    public var state: State
+    public var headSHA: String
+    public var baseRef: String
+    public var headRef: String?
+    public var isDraft: Bool
+    public var isFromFork: Bool
+    public var labels: [String]
+    public var author: String?
+    /// The head at which a person with write access added the trust label.
+    public var trustedSHA: String?
+    /// When the current head was first seen.
+    public var headSeenAt: Date
+    /// The forge's `updated_at` of the newest metadata applied; older metadata is ignored.
+    public var updatedAt: String?
+
+    public init(
+        number: Int, state: State, headSHA: String, baseRef: String, headRef: String? = nil,
+        isDraft: Bool = false, isFromFork: Bool = false, labels: [String] = [], author: String? = nil,
+        trustedSHA: String? = nil, headSeenAt: Date, updatedAt: String? = nil
+    ) {
+        self.number = number
+        self.state = state
+        self.headSHA = headSHA
+        self.baseRef = baseRef
+        self.headRef = headRef
+        self.isDraft = isDraft
+        self.isFromFork = isFromFork
+        self.labels = labels
+        self.author = author
+        self.trustedSHA = trustedSHA
+        self.headSeenAt = headSeenAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The planner's view of an open PR.
+    public var info: PullRequestInfo {
+        PullRequestInfo(number: number, headSHA: headSHA, baseRef: baseRef, headRef: headRef, isDraft: isDraft,
+                        isFromFork: isFromFork, labels: labels, author: author, trustedSHA: trustedSHA,
+                        headSeenAt: headSeenAt)
+    }
+}
+
+/// One environment as the store records it (the runner keeps it current).
+public struct EnvironmentRecord: Sendable, Equatable {
+    public var name: String
+    public var kind: EnvironmentKind
+    public var pullRequest: Int?
+    public var sha: String
+    public var contentID: String
+    public var specFile: String
+    public var status: EnvironmentStatus
+    public var url: String?
+    public var port: Int?
+    public var pid: Int32?
+    /// The process start time (from /proc) that, with the pid, identifies the running app.
+    public var processStart: UInt64?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        name: String, kind: EnvironmentKind, pullRequest: Int? = nil, sha: String, contentID: String,
+        specFile: String, status: EnvironmentStatus, url: String? = nil, port: Int? = nil, pid: Int32? = nil,
+        processStart: UInt64? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.name = name
+        self.kind = kind
+        self.pullRequest = pullRequest
+        self.sha = sha
+        self.contentID = contentID
+        self.specFile = specFile
+        self.status = status
+        self.url = url
+        self.port = port
+        self.pid = pid
+        self.processStart = processStart
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public var current: CurrentEnvironment {
+        CurrentEnvironment(name: name, kind: kind, pullRequest: pullRequest, sha: sha, contentID: contentID, status: status)
+    }
+}
+
+/// A durable unit of work for the runner.
+public struct JobRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case queued, running, succeeded, failed, cancelled, superseded
+
+        public var isPending: Bool { self == .queued || self == .running }
+    }
+
+    public var id: Int64
+    public var environment: String
+    public var kind: PendingJob.Kind
+    public var environmentKind: EnvironmentKind?
+    public var pullRequest: Int?
+    public var sha: String?
+    public var contentID: String?
+    public var specFile: String?
+    public var reason: String
+    /// What asked for it: `delivery:<id>`, `reconcile`, `command:<who>`.
+    public var trigger: String
+    public var status: Status
+    public var attempts: Int
+    public var cancelRequested: Bool
+    public var error: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    public init(
+        id: Int64, environment: String, kind: PendingJob.Kind, environmentKind: EnvironmentKind?, pullRequest: Int?,
+        sha: String?, contentID: String?, specFile: String?, reason: String, trigger: String, status: Status,
+        attempts: Int, cancelRequested: Bool, error: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?
+    ) {
+        self.id = id
+        self.environment = environment
+        self.kind = kind
+        self.environmentKind = environmentKind
+        self.pullRequest = pullRequest
+        self.sha = sha
+        self.contentID = contentID
+        self.specFile = specFile
+        self.reason = reason
+        self.trigger = trigger
+        self.status = status
+        self.attempts = attempts
+        self.cancelRequested = cancelRequested
+        self.error = error
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    public var pending: PendingJob { PendingJob(environment: environment, kind: kind, contentID: contentID) }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import SlipwayCore
+
+/// The pull request, environment and job tables, written once for both backends. A backend
+/// provides a transaction with an executor; PostgreSQL also serialises job claims.
+protocol SQLStateStore: Store {
+    /// Runs `body` in one transaction (IMMEDIATE on SQLite) and returns its value.
+    @discardableResult
+    func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T
+    /// Takes whatever lock makes "no other job of this environment is running" a safe check
+    /// (a transaction-level advisory lock on PostgreSQL; SQLite's write lock already is one).
+    func lockJobClaims(_ executor: any SQLExecutor) throws
+}
+
+extension SQLStateStore {
+    // MARK: Pull requests
+
+    public func recordPullRequest(_ pr: PullRequestRecord) throws -> Bool {
+        try inTransaction("record pull request") { x in
+            let existing = try x.rows("SELECT * FROM pull_requests WHERE number = ?", [.int(Int64(pr.number))]).first.map(Self.pullRequest)
+            if let existing, let old = existing.updatedAt, let new = pr.updatedAt, new < old { return false }
+            var record = pr
+            if let existing {
+                if existing.headSHA == pr.headSHA { record.headSeenAt = existing.headSeenAt }
+                record.trustedSHA = pr.trustedSHA ?? existing.trustedSHA
+                record.updatedAt = pr.updatedAt ?? existing.updatedAt
+            }
+            try Self.upsert(x, record)
+            return true
+        }
+    }
+
+    public func observePullRequestHead(number: Int, sha: String, defaultBase: String, now: Date) throws {
+        try inTransaction("observe pull request head") { x in
+            let existing = try x.rows("SELECT * FROM pull_requests WHERE number = ?", [.int(Int64(number))]).first.map(Self.pullRequest)
+            guard var record = existing else {
+                try Self.upsert(x, PullRequestRecord(number: number, state: .open, headSHA: sha, baseRef: defaultBase, headSeenAt: now))
+                return
+            }
+            guard record.headSHA != sha else { return }
+            record.headSHA = sha
+            record.headSeenAt = now
+            try Self.upsert(x, record)
+        }
+    }
+
+    public func closePullRequests(notIn numbers: Set<Int>) throws {
+        try inTransaction("close pull requests") { x in
+            for row in try x.rows("SELECT number FROM pull_requests WHERE state = 'open'", []) {
+                guard let number = row.int("number"), !numbers.contains(number) else { continue }
+                try x.change("UPDATE pull_requests SET state = 'closed' WHERE number = ?", [.int(Int64(number))])
+            }
+        }
+    }
+
+    public func pullRequests() throws -> [PullRequestRecord] {
+        try inTransaction("list pull requests") { x in
+            try x.rows("SELECT * FROM pull_requests ORDER BY number", []).map(Self.pullRequest)
+        }
+    }
+
+    static func upsert(_ x: any SQLExecutor, _ pr: PullRequestRecord) throws {
+        try x.change(
+            """
+            INSERT INTO pull_requests (number, state, head_sha, base_ref, head_ref, draft, fork, labels, author,
+                trusted_sha, head_seen_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (number) DO UPDATE SET state = excluded.state, head_sha = excluded.head_sha,
+                base_ref = excluded.base_ref, head_ref = excluded.head_ref, draft = excluded.draft, fork = excluded.fork,
+                labels = excluded.labels, author = excluded.author, trusted_sha = excluded.trusted_sha,
+                head_seen_at = excluded.head_seen_at, updated_at = excluded.updated_at
+            """,
+            [.int(Int64(pr.number)), .text(pr.state.rawValue), .text(pr.headSHA), .text(pr.baseRef), .optional(pr.headRef),
+             .bool(pr.isDraft), .bool(pr.isFromFork), .text(Self.encodeList(pr.labels)), .optional(pr.author),
+             .optional(pr.trustedSHA), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
+        )
+    }
+
+    static func pullRequest(_ row: any SQLRow) -> PullRequestRecord {
+        PullRequestRecord(
+            number: row.int("number") ?? 0, state: row.string("state").flatMap(PullRequestRecord.State.init(rawValue:)) ?? .open,
+            headSHA: row.string("head_sha") ?? "", baseRef: row.string("base_ref") ?? "", headRef: row.string("head_ref"),
+            isDraft: row.flag("draft"), isFromFork: row.flag("fork"), labels: decodeList(row.string("labels")),
+            author: row.string("author"), trustedSHA: row.string("trusted_sha"),
+            headSeenAt: row.date("head_seen_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.string("updated_at")
+        )
+    }
+
+    // MARK: Environments
+
+    public func environments() throws -> [EnvironmentRecord] {
+        try inTransaction("list environments") { x in
+            try x.rows("SELECT * FROM environments ORDER BY name", []).map(Self.environment)
+        }
+    }
+
+    public func environment(named name: String) throws -> EnvironmentRecord? {
+        try inTransaction("read environment") { x in
+            try x.rows("SELECT * FROM environments WHERE name = ?", [.text(name)]).first.map(Self.environment)
+        }
+    }
+
+    public func saveEnvironment(_ env: EnvironmentRecord) throws {
+        try inTransaction("save environment") { x in
+            try x.change(
+                """
+                INSERT INTO environments (name, kind, pull_request, sha, content_id, spec_file, status, url, port, pid,
+                    process_start, last_error, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, pull_request = excluded.pull_request,
+                    sha = excluded.sha, content_id = excluded.content_id, spec_file = excluded.spec_file,
+                    status = excluded.status, url = excluded.url, port = excluded.port, pid = excluded.pid,
+                    process_start = excluded.process_start, last_error = excluded.last_error, updated_at = excluded.updated_at
+                """,
+                [.text(env.name), .text(env.kind.rawValue), .optional(env.pullRequest), .text(env.sha), .text(env.contentID),
+                 .text(env.specFile), .text(env.status.rawValue), .optional(env.url), .optional(env.port),
+                 env.pid.map { .int(Int64($0)) } ?? .null, env.processStart.map { .int(Int64(bitPattern: $0)) } ?? .null,
+                 .optional(env.lastError), .double(env.createdAt.timeIntervalSince1970), .double(env.updatedAt.timeIntervalSince1970)]
+            )
+        }
+    }
+
+    static func environment(_ row: any SQLRow) -> EnvironmentRecord {
+        EnvironmentRecord(
+            name: row.string("name") ?? "", kind: row.string("kind").flatMap(EnvironmentKind.init(rawValue:)) ?? .preview,
+            pullRequest: row.int("pull_request"), sha: row.string("sha") ?? "", contentID: row.string("content_id") ?? "",
+            specFile: row.string("spec_file") ?? "", status: row.string("status").flatMap(EnvironmentStatus.init(rawValue:)) ?? .failed,
+            url: row.string("url"), port: row.int("port"), pid: row.int64("pid").map { Int32(truncatingIfNeeded: $0) },
+            processStart: row.int64("process_start").map { UInt64(bitPattern: $0) }, lastError: row.string("last_error"),
+            createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updated_at") ?? Date(timeIntervalSince1970: 0)
+        )
+    }
+
+    // MARK: Jobs
+
+    public func enqueue(_ actions: [PlannedAction], trigger: String, now: Date) throws -> [JobRecord] {
+        try inTransaction("enqueue jobs") { x in
+            var created: [JobRecord] = []
+            for action in actions where action.changes {
+                let pending = try x.rows("SELECT * FROM jobs WHERE environment = ? AND status IN ('queued', 'running')", [.text(action.environment)])
+                    .map(Self.job)
+                let kind: PendingJob.Kind = action.kind == .teardown ? .teardown : .deploy
+                if pending.contains(where: { $0.kind == kind && (kind == .teardown || $0.contentID == action.contentID) && !$0.cancelRequested }) {
+                    continue
+                }
+                try x.change("UPDATE jobs SET status = 'superseded', finished_at = ? WHERE environment = ? AND status = 'queued'",
+                             [.double(now.timeIntervalSince1970), .text(action.environment)])
+                try x.change("UPDATE jobs SET cancel_requested = 1 WHERE environment = ? AND status = 'running'", [.text(action.environment)])
+                let rows = try x.rows(
+                    """
+                    INSERT INTO jobs (environment, kind, environment_kind, pull_request, sha, content_id, spec_file, reason,
+                        trigger, status, attempts, cancel_requested, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, 0, ?) RETURNING *
+                    """,
+                    [.text(action.environment), .text(kind.rawValue), .optional(action.environmentKind?.rawValue),
+                     .optional(action.pullRequest), .optional(action.sha), .optional(action.contentID), .optional(action.specFile),
+                     .text(action.reason), .text(trigger), .double(now.timeIntervalSince1970)]
+                )
+                created += rows.map(Self.job)
+            }
+            return created
+        }
+    }
+
+    public func pendingJobs() throws -> [JobRecord] {
+        try inTransaction("list pending jobs") { x in
+            try x.rows("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY id", []).map(Self.job)
+        }
+    }
+
+    public func jobs(limit: Int) throws -> [JobRecord] {
+        try inTransaction("list jobs") { x in
+            try x.rows("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]).map(Self.job)
+        }
+    }
+
+    public func job(id: Int64) throws -> JobRecord? {
+        try inTransaction("read job") { x in
+            try x.rows("SELECT * FROM jobs WHERE id = ?", [.int(id)]).first.map(Self.job)
+        }
+    }
+
+    public func claimJob(owner: String, lease: TimeInterval, now: Date) throws -> JobRecord? {
+        try inTransaction("claim job") { x in
+            try lockJobClaims(x)
+            let nowValue = SQLValue.double(now.timeIntervalSince1970)
+            guard let candidate = try x.rows(
+                """
+                SELECT j.id FROM jobs j
+                WHERE (j.status = 'queued' OR (j.status = 'running' AND j.lease_until < ?))
+                  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.environment = j.environment AND r.id <> j.id
+                                  AND r.status = 'running' AND r.lease_until >= ?)
+                ORDER BY j.id LIMIT 1
+                """,
+                [nowValue, nowValue]
+            ).first?.int64("id") else { return nil }
+            return try x.rows(
+                """
+                UPDATE jobs SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1,
+                    started_at = COALESCE(started_at, ?)
+                WHERE id = ? RETURNING *
+                """,
+                [.text(owner), .double(now.addingTimeInterval(lease).timeIntervalSince1970), nowValue, .int(candidate)]
+            ).first.map(Self.job)
+        }
+    }
+
+    public func renewJobLease(id: Int64, owner: String, until: Date) throws -> Bool {
+        try inTransaction("renew job lease") { x in
+            try x.change("UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                         [.double(until.timeIntervalSince1970), .int(id), .text(owner)]) == 1
+        }
+    }
+
+    public func finishJob(id: Int64, owner: String, status: JobRecord.Status, error: String?, now: Date) throws {
+        try inTransaction("finish job") { x in
+            try x.change(
+                """
+                UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND lease_owner = ? AND status = 'running'
+                """,
+                [.text(status.rawValue), .optional(error), .double(now.timeIntervalSince1970), .int(id), .text(owner)]
+            )
+        }
+    }
+
+    static func job(_ row: any SQLRow) -> JobRecord {
+        JobRecord(
+            id: row.int64("id") ?? 0, environment: row.string("environment") ?? "",
+            kind: row.string("kind").flatMap(PendingJob.Kind.init(rawValue:)) ?? .deploy,
+            environmentKind: row.string("environment_kind").flatMap(EnvironmentKind.init(rawValue:)),
+            pullRequest: row.int("pull_request"), sha: row.string("sha"), contentID: row.string("content_id"),
+            specFile: row.string("spec_file"), reason: row.string("reason") ?? "", trigger: row.string("trigger") ?? "",
+            status: row.string("status").flatMap(JobRecord.Status.init(rawValue:)) ?? .queued, attempts: row.int("attempts") ?? 0,
+            cancelRequested: row.flag("cancel_requested"), error: row.string("error"),
+            createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), startedAt: row.date("started_at"),
+            finishedAt: row.date("finished_at")
+        )
+    }
+
+    static func encodeList(_ items: [String]) -> String {
+        "[" + items.map(JSONString.quote).joined(separator: ",") + "]"
+    }
+
+    static func decodeList(_ text: String?) -> [String] {
+        guard let text, let data = text.data(using: .utf8) else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: data)) ?? []
+    }
+}

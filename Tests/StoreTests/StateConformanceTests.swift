@@ -1,0 +1,133 @@
+import Foundation
+import SlipwayCore
+import Store
+import Testing
+import TestSupport
+
+func action(_ kind: PlannedAction.Kind, _ env: String, content: String? = nil, pr: Int? = nil) -> PlannedAction {
+    PlannedAction(kind: kind, environment: env, environmentKind: pr == nil ? .staging : .preview, pullRequest: pr,
+                  sha: content.map { "sha-\($0)" }, contentID: content, specFile: "environments/x.yaml", reason: "test")
+}
+
+extension StoreConformanceTests {
+    @Test("pull request metadata ignores older updates and keeps when the head was first seen", arguments: Backend.allCases)
+    func pullRequestOrdering(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let t0 = Date(timeIntervalSince1970: 1000)
+        var pr = PullRequestRecord(number: 4, state: .open, headSHA: "a", baseRef: "main", labels: ["x"], headSeenAt: t0, updatedAt: "2026-01-01T00:00:02Z")
+        #expect(try store.recordPullRequest(pr))
+        // An older delivery arrives late: ignored.
+        var older = pr
+        older.isDraft = true
+        older.updatedAt = "2026-01-01T00:00:01Z"
+        #expect(try store.recordPullRequest(older) == false)
+        #expect(try store.pullRequests().first?.isDraft == false)
+        // Same head, later metadata: head time kept.
+        pr.labels = ["x", "safe-to-build"]
+        pr.trustedSHA = "a"
+        pr.headSeenAt = Date(timeIntervalSince1970: 5000)
+        pr.updatedAt = "2026-01-01T00:00:03Z"
+        #expect(try store.recordPullRequest(pr))
+        let stored = try #require(try store.pullRequests().first)
+        #expect(stored.labels == ["x", "safe-to-build"])
+        #expect(stored.headSeenAt == t0)
+        #expect(stored.trustedSHA == "a")
+        // Git sees a new head: the time restarts, trust stays on the old head.
+        try store.observePullRequestHead(number: 4, sha: "b", defaultBase: "main", now: Date(timeIntervalSince1970: 9000))
+        let moved = try #require(try store.pullRequests().first)
+        #expect(moved.headSHA == "b")
+        #expect(moved.headSeenAt == Date(timeIntervalSince1970: 9000))
+        #expect(moved.trustedSHA == "a")
+        // Unknown PRs seen in git are open PRs into the default base.
+        try store.observePullRequestHead(number: 9, sha: "c", defaultBase: "main", now: t0)
+        try store.closePullRequests(notIn: [9])
+        #expect(try store.pullRequests().map { "\($0.number):\($0.state.rawValue):\($0.baseRef)" } == ["4:closed:main", "9:open:main"])
+    }
+
+    @Test("environments are saved and read back whole", arguments: Backend.allCases)
+    func environmentsRoundTrip(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let env = EnvironmentRecord(name: "pr-4", kind: .preview, pullRequest: 4, sha: "abc", contentID: "c1", specFile: "environments/p.yaml",
+                                    status: .healthy, url: "http://127.0.0.1:4000", port: 4000, pid: 1234, processStart: 987_654_321,
+                                    lastError: nil, createdAt: Date(timeIntervalSince1970: 10), updatedAt: Date(timeIntervalSince1970: 20))
+        try store.saveEnvironment(env)
+        #expect(try store.environment(named: "pr-4") == env)
+        var updated = env
+        updated.status = .tornDown
+        updated.pid = nil
+        updated.lastError = "gone"
+        try store.saveEnvironment(updated)
+        #expect(try store.environments() == [updated])
+        #expect(try store.environment(named: "nope") == nil)
+    }
+
+    @Test("a new deploy supersedes the queued one and asks the running one to cancel", arguments: Backend.allCases)
+    func enqueueSupersedes(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        let first = try store.enqueue([action(.create, "pr-1", content: "c1", pr: 1), action(.none, "pr-2", pr: 2)], trigger: "reconcile", now: now)
+        #expect(first.map(\.environment) == ["pr-1"])
+        // The same content again: nothing new.
+        #expect(try store.enqueue([action(.update, "pr-1", content: "c1", pr: 1)], trigger: "reconcile", now: now).isEmpty)
+        let running = try #require(try store.claimJob(owner: "w", lease: 60, now: now))
+        #expect(running.id == first[0].id)
+        let second = try store.enqueue([action(.update, "pr-1", content: "c2", pr: 1)], trigger: "delivery:x", now: now)
+        #expect(second.count == 1)
+        #expect(try store.job(id: running.id)?.cancelRequested == true)
+        let third = try store.enqueue([action(.update, "pr-1", content: "c3", pr: 1)], trigger: "delivery:y", now: now)
+        #expect(try store.job(id: second[0].id)?.status == .superseded)
+        #expect(try store.pendingJobs().map(\.id) == [running.id, third[0].id])
+        // One environment never runs two jobs: the queued one waits for the running one.
+        #expect(try store.claimJob(owner: "w2", lease: 60, now: now) == nil)
+        try store.finishJob(id: running.id, owner: "w", status: .cancelled, error: "superseded", now: now)
+        let next = try #require(try store.claimJob(owner: "w2", lease: 60, now: now))
+        #expect(next.id == third[0].id)
+        #expect(next.contentID == "c3")
+        #expect(next.trigger == "delivery:y")
+        #expect(next.attempts == 1)
+    }
+
+    @Test("jobs of different environments run in parallel; an expired lease is taken again", arguments: Backend.allCases)
+    func claimsAndLeases(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        try store.enqueue([action(.create, "staging", content: "s"), action(.create, "pr-1", content: "p", pr: 1),
+                           action(.teardown, "pr-2", pr: 2)], trigger: "reconcile", now: now)
+        let a = try #require(try store.claimJob(owner: "a", lease: 30, now: now))
+        let b = try #require(try store.claimJob(owner: "b", lease: 30, now: now))
+        let c = try #require(try store.claimJob(owner: "c", lease: 30, now: now))
+        #expect(Set([a.environment, b.environment, c.environment]) == ["staging", "pr-1", "pr-2"])
+        #expect(c.kind == .teardown || a.kind == .teardown || b.kind == .teardown)
+        #expect(try store.claimJob(owner: "d", lease: 30, now: now) == nil)
+        #expect(try store.renewJobLease(id: a.id, owner: "a", until: now.addingTimeInterval(100)))
+        #expect(try store.renewJobLease(id: a.id, owner: "x", until: now.addingTimeInterval(100)) == false)
+        // b's worker died: after its lease, another worker takes the job again.
+        let retaken = try #require(try store.claimJob(owner: "d", lease: 30, now: now.addingTimeInterval(31)))
+        #expect([b.id, c.id].contains(retaken.id))
+        #expect(retaken.attempts == 2)
+        try store.finishJob(id: a.id, owner: "a", status: .succeeded, error: nil, now: now)
+        #expect(try store.job(id: a.id)?.status == .succeeded)
+        #expect(try store.jobs(limit: 10).count == 3)
+    }
+
+    @Test("concurrent claimers never run two jobs of one environment", arguments: Backend.allCases)
+    func concurrentJobClaims(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        try store.enqueue((0..<30).map { action(.create, "env-\($0 % 10)", content: "c\($0)") }, trigger: "t", now: now)
+        let lock = NSLock()
+        nonisolated(unsafe) var claimed: [JobRecord] = []
+        DispatchQueue.concurrentPerform(iterations: 6) { worker in
+            while let job = try? store.claimJob(owner: "w\(worker)", lease: 60, now: now) {
+                lock.lock(); claimed.append(job); lock.unlock()
+            }
+        }
+        #expect(claimed.count == 10)
+        #expect(Set(claimed.map(\.environment)).count == 10)
+    }
+}
