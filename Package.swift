@@ -52,17 +52,21 @@ let package = Package(
         // State (SQLite embedded default, PostgreSQL for replicas) behind one protocol.
         .target(name: "Store", dependencies: ["SQLite", "Postgres", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // Desired state from git: the managed repository mirror, specs and content ids at
+        // commits, and the reconciler that plans and enqueues.
+        .target(name: "Reconcile", dependencies: ["Git", "Crypto", "Environments", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Reconcile", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
-        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Git"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),

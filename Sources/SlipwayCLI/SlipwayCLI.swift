@@ -19,6 +19,7 @@ public enum SlipwayCLI {
                 ServeCommand.command,
                 DeliveriesCommand.command,
                 ValidateCommand.command,
+                PlanCommand.command,
                 versionCommand,
             ]
         )

@@ -78,7 +78,7 @@ enum Migrator {
                 fork INTEGER NOT NULL DEFAULT 0,
                 labels TEXT NOT NULL DEFAULT '[]',
                 author TEXT,
-                trusted_sha TEXT,
+                label_heads TEXT NOT NULL DEFAULT '{}',
                 head_seen_at REAL NOT NULL,
                 updated_at TEXT
             );
@@ -133,7 +133,7 @@ enum Migrator {
                 fork BIGINT NOT NULL DEFAULT 0,
                 labels TEXT NOT NULL DEFAULT '[]',
                 author TEXT,
-                trusted_sha TEXT,
+                label_heads TEXT NOT NULL DEFAULT '{}',
                 head_seen_at DOUBLE PRECISION NOT NULL,
                 updated_at TEXT
             );

@@ -17,8 +17,8 @@ public struct PullRequestRecord: Sendable, Equatable {
     public var isFromFork: Bool
     public var labels: [String]
     public var author: String?
-    /// The head at which a person with write access added the trust label.
-    public var trustedSHA: String?
+    /// For each label, the head the PR had when the label was last added (fork trust).
+    public var labelHeads: [String: String]
     /// When the current head was first seen.
     public var headSeenAt: Date
     /// The forge's `updated_at` of the newest metadata applied; older metadata is ignored.
@@ -27,7 +27,7 @@ public struct PullRequestRecord: Sendable, Equatable {
     public init(
         number: Int, state: State, headSHA: String, baseRef: String, headRef: String? = nil,
         isDraft: Bool = false, isFromFork: Bool = false, labels: [String] = [], author: String? = nil,
-        trustedSHA: String? = nil, headSeenAt: Date, updatedAt: String? = nil
+        labelHeads: [String: String] = [:], headSeenAt: Date, updatedAt: String? = nil
     ) {
         self.number = number
         self.state = state
@@ -38,7 +38,7 @@ public struct PullRequestRecord: Sendable, Equatable {
         self.isFromFork = isFromFork
         self.labels = labels
         self.author = author
-        self.trustedSHA = trustedSHA
+        self.labelHeads = labelHeads
         self.headSeenAt = headSeenAt
         self.updatedAt = updatedAt
     }
@@ -46,7 +46,7 @@ public struct PullRequestRecord: Sendable, Equatable {
     /// The planner's view of an open PR.
     public var info: PullRequestInfo {
         PullRequestInfo(number: number, headSHA: headSHA, baseRef: baseRef, headRef: headRef, isDraft: isDraft,
-                        isFromFork: isFromFork, labels: labels, author: author, trustedSHA: trustedSHA,
+                        isFromFork: isFromFork, labels: labels, author: author, labelHeads: labelHeads,
                         headSeenAt: headSeenAt)
     }
 }

@@ -22,7 +22,7 @@ extension SQLStateStore {
             var record = pr
             if let existing {
                 if existing.headSHA == pr.headSHA { record.headSeenAt = existing.headSeenAt }
-                record.trustedSHA = pr.trustedSHA ?? existing.trustedSHA
+                record.labelHeads = existing.labelHeads.merging(pr.labelHeads) { _, new in new }
                 record.updatedAt = pr.updatedAt ?? existing.updatedAt
             }
             try Self.upsert(x, record)
@@ -63,16 +63,16 @@ extension SQLStateStore {
         try x.change(
             """
             INSERT INTO pull_requests (number, state, head_sha, base_ref, head_ref, draft, fork, labels, author,
-                trusted_sha, head_seen_at, updated_at)
+                label_heads, head_seen_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (number) DO UPDATE SET state = excluded.state, head_sha = excluded.head_sha,
                 base_ref = excluded.base_ref, head_ref = excluded.head_ref, draft = excluded.draft, fork = excluded.fork,
-                labels = excluded.labels, author = excluded.author, trusted_sha = excluded.trusted_sha,
+                labels = excluded.labels, author = excluded.author, label_heads = excluded.label_heads,
                 head_seen_at = excluded.head_seen_at, updated_at = excluded.updated_at
             """,
             [.int(Int64(pr.number)), .text(pr.state.rawValue), .text(pr.headSHA), .text(pr.baseRef), .optional(pr.headRef),
              .bool(pr.isDraft), .bool(pr.isFromFork), .text(Self.encodeList(pr.labels)), .optional(pr.author),
-             .optional(pr.trustedSHA), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
+             .text(Self.encodeMap(pr.labelHeads)), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
         )
     }
 
@@ -81,7 +81,7 @@ extension SQLStateStore {
             number: row.int("number") ?? 0, state: row.string("state").flatMap(PullRequestRecord.State.init(rawValue:)) ?? .open,
             headSHA: row.string("head_sha") ?? "", baseRef: row.string("base_ref") ?? "", headRef: row.string("head_ref"),
             isDraft: row.flag("draft"), isFromFork: row.flag("fork"), labels: decodeList(row.string("labels")),
-            author: row.string("author"), trustedSHA: row.string("trusted_sha"),
+            author: row.string("author"), labelHeads: decodeMap(row.string("label_heads")),
             headSeenAt: row.date("head_seen_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.string("updated_at")
         )
     }
@@ -240,6 +240,15 @@ extension SQLStateStore {
 
     static func encodeList(_ items: [String]) -> String {
         "[" + items.map(JSONString.quote).joined(separator: ",") + "]"
+    }
+
+    static func encodeMap(_ map: [String: String]) -> String {
+        "{" + map.sorted { $0.key < $1.key }.map { JSONString.quote($0.key) + ":" + JSONString.quote($0.value) }.joined(separator: ",") + "}"
+    }
+
+    static func decodeMap(_ text: String?) -> [String: String] {
+        guard let text, let data = text.data(using: .utf8) else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
     }
 
     static func decodeList(_ text: String?) -> [String] {

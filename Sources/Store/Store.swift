@@ -55,7 +55,7 @@ public protocol Store: AnyObject, Sendable {
 
     /// Records what git says: PR `number`'s head ref points at `sha`. Creates an open PR into
     /// `defaultBase` when the PR is unknown; a new head restarts `headSeenAt` (and leaves a fork's
-    /// trust behind, since `trustedSHA` names the old head).
+    /// trust behind, since `labelHeads` names the old head).
     func observePullRequestHead(number: Int, sha: String, defaultBase: String, now: Date) throws
 
     /// Marks PRs whose head ref disappeared from git as closed (no forge configured).

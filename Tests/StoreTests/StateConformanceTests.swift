@@ -25,20 +25,20 @@ extension StoreConformanceTests {
         #expect(try store.pullRequests().first?.isDraft == false)
         // Same head, later metadata: head time kept.
         pr.labels = ["x", "safe-to-build"]
-        pr.trustedSHA = "a"
+        pr.labelHeads = ["safe-to-build": "a"]
         pr.headSeenAt = Date(timeIntervalSince1970: 5000)
         pr.updatedAt = "2026-01-01T00:00:03Z"
         #expect(try store.recordPullRequest(pr))
         let stored = try #require(try store.pullRequests().first)
         #expect(stored.labels == ["x", "safe-to-build"])
         #expect(stored.headSeenAt == t0)
-        #expect(stored.trustedSHA == "a")
+        #expect(stored.labelHeads == ["safe-to-build": "a"])
         // Git sees a new head: the time restarts, trust stays on the old head.
         try store.observePullRequestHead(number: 4, sha: "b", defaultBase: "main", now: Date(timeIntervalSince1970: 9000))
         let moved = try #require(try store.pullRequests().first)
         #expect(moved.headSHA == "b")
         #expect(moved.headSeenAt == Date(timeIntervalSince1970: 9000))
-        #expect(moved.trustedSHA == "a")
+        #expect(moved.labelHeads == ["safe-to-build": "a"])
         // Unknown PRs seen in git are open PRs into the default base.
         try store.observePullRequestHead(number: 9, sha: "c", defaultBase: "main", now: t0)
         try store.closePullRequests(notIn: [9])

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import HTTPTypes
+public import Reconcile
 public import SlipwayCore
 public import Store
 
@@ -19,19 +20,34 @@ public final class BotApplication: @unchecked Sendable {
     public let logger: Logger
     private let server: HTTPServer
     private let workers: DeliveryWorkers
+    /// Nil in journal-only mode (no `--repo`).
+    public let reconciler: Reconciler?
+    private var reconcileLoop: ReconcileLoop?
     private let lock = NSLock()
     private var stopped = false
 
-    /// Builds (but does not start) the bot.
+    /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
+    /// the reconciler; without, the bot only journals (useful to try the webhook set-up first).
+    /// `handler` replaces the delivery handler (tests).
     public static func build(configuration: BotConfiguration, logger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
         try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
         let store = try configuration.store.open()
-        return BotApplication(instance: try InstanceID.load(workDir: configuration.workDir),configuration: configuration, store: store, logger: logger,
-                              handler: handler ?? LoggingDeliveryHandler())
+        var reconciler: Reconciler?
+        if let source = configuration.repo {
+            let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir)
+            reconciler = Reconciler(repository: repository, store: store, defaultBranch: configuration.defaultBranch, logger: logger)
+        }
+        let chosen: any DeliveryHandler = handler
+            ?? reconciler.map { ReconcilingHandler(reconciler: $0, store: store) }
+            ?? LoggingDeliveryHandler()
+        return BotApplication(instance: try InstanceID.load(workDir: configuration.workDir), configuration: configuration, store: store,
+                              logger: logger, handler: chosen, reconciler: reconciler)
     }
 
-    init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler) {
+    init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
+         reconciler: Reconciler?) {
         self.instance = instance
+        self.reconciler = reconciler
         self.configuration = configuration
         self.store = store
         var redactor = logger.redactor
@@ -82,6 +98,15 @@ public final class BotApplication: @unchecked Sendable {
     public func start() throws {
         try server.start()
         workers.start()
+        if let reconciler {
+            let loop = ReconcileLoop(reconciler: reconciler, interval: configuration.reconcileInterval, logger: logger)
+            lock.lock()
+            reconcileLoop = loop
+            lock.unlock()
+            loop.start()
+        } else {
+            logger.warning("no --repo given: deliveries are journaled but nothing is deployed")
+        }
         logger.info("slipway listening", [
             "listen": "\(configuration.listenHost):\(server.port)", "webhook.path": configuration.webhookPath,
             "store": configuration.store.description,
@@ -100,6 +125,10 @@ public final class BotApplication: @unchecked Sendable {
         logger.info("slipway stopping")
         server.stop()
         workers.stop()
+        lock.lock()
+        let loop = reconcileLoop
+        lock.unlock()
+        loop?.stop()
         logger.info("slipway stopped")
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SlipwayCore
 public import Store
 
@@ -18,13 +18,18 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var deliveryWorkers: Int
     /// Seconds a client may stay idle mid-request before it is dropped.
     public var connectionTimeout: Int
+    public var reconcileInterval: TimeInterval
+    public var defaultBranch: String
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
         webhookPath: String = "/webhook", webhookSecret: [UInt8], store: StoreLocation, workDir: String,
         maxBody: Int = 25 * 1024 * 1024, logFormat: LogFormat = .json, logLevel: LogLevel = .info,
-        deliveryWorkers: Int = 2, connectionTimeout: Int = 10
+        deliveryWorkers: Int = 2, connectionTimeout: Int = 10, reconcileInterval: TimeInterval = 60,
+        defaultBranch: String = "main"
     ) {
+        self.reconcileInterval = reconcileInterval
+        self.defaultBranch = defaultBranch
         self.connectionTimeout = connectionTimeout
         self.repo = repo
         self.listenHost = listenHost
@@ -74,11 +79,16 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         guard let timeout = Int(value(.connectionTimeout) ?? "10"), (1...600).contains(timeout) else {
             throw ConfigError("--connection-timeout must be a number of seconds from 1 to 600")
         }
+        let intervalText = value(.reconcileInterval) ?? "60s"
+        guard let interval = Duration(parsing: intervalText), interval.milliseconds >= 100 else {
+            throw ConfigError("--reconcile-interval must be a duration of at least 100ms, like 60s or 5m (got '\(intervalText)')")
+        }
         let secret = try loadSecret(source, required: requireSecret)
         return BotConfiguration(
             repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
-            logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout
+            logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
+            reconcileInterval: interval.seconds, defaultBranch: value(.defaultBranch) ?? "main"
         )
     }
 

@@ -37,11 +37,16 @@ public struct ConfigOption: Sendable {
     public static let connectionTimeout = ConfigOption(name: "connection-timeout", valueName: "SECONDS",
         help: "Drop a client that stays idle this long mid-request (slow or stalled senders).", defaultValue: "10")
 
+    public static let reconcileInterval = ConfigOption(name: "reconcile-interval", valueName: "DURATION",
+        help: "How often to reconcile from git even without webhooks (e.g. 60s, 5m).", defaultValue: "60s")
+    public static let defaultBranch = ConfigOption(name: "default-branch", valueName: "BRANCH",
+        help: "The branch PRs are assumed to target when only their refs are known (no forge, no webhook).", defaultValue: "main")
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
     public static let serveOptions: [ConfigOption] = [
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
-        .logFormat, .logLevel, .workers, .connectionTimeout,
+        .logFormat, .logLevel, .workers, .connectionTimeout, .reconcileInterval, .defaultBranch,
     ]
 }

@@ -11,14 +11,15 @@ public struct PullRequestInfo: Sendable, Equatable {
     public var isFromFork: Bool
     public var labels: [String]
     public var author: String?
-    /// The head SHA at which a person with write access last added the trust label (fork PRs).
-    public var trustedSHA: String?
+    /// For each label, the head SHA the PR had when the label was last added. A fork PR is
+    /// trusted only while its trust label is on it *and* was added at the current head.
+    public var labelHeads: [String: String]
     /// When the current head was first seen (a push); previews idle past their TTL are torn down.
     public var headSeenAt: Date
 
     public init(
         number: Int, headSHA: String, baseRef: String, headRef: String? = nil, isDraft: Bool = false,
-        isFromFork: Bool = false, labels: [String] = [], author: String? = nil, trustedSHA: String? = nil,
+        isFromFork: Bool = false, labels: [String] = [], author: String? = nil, labelHeads: [String: String] = [:],
         headSeenAt: Date
     ) {
         self.number = number
@@ -29,7 +30,7 @@ public struct PullRequestInfo: Sendable, Equatable {
         self.isFromFork = isFromFork
         self.labels = labels
         self.author = author
-        self.trustedSHA = trustedSHA
+        self.labelHeads = labelHeads
         self.headSeenAt = headSeenAt
     }
 }

@@ -96,8 +96,9 @@ public enum Planner {
                 absentBecause[name] = "\(label) is a draft; previews start when it is ready for review"
                 continue
             }
-            if pr.isFromFork && pr.trustedSHA != candidate.sha {
-                let again = pr.trustedSHA == nil ? "" : " again (it was added before the latest push)"
+            let trustLabel = spec.match.trustLabel
+            if pr.isFromFork && (pr.labelHeads[trustLabel] != candidate.sha || !pr.labels.contains(trustLabel)) {
+                let again = pr.labels.contains(trustLabel) ? " again (it was added before the latest push)" : ""
                 absentBecause[name] = "\(label) comes from a fork: a person with write access must add the label '\(spec.match.trustLabel)'\(again)"
                 continue
             }

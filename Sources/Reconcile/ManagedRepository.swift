@@ -1,0 +1,104 @@
+import Foundation
+public import Git
+
+/// The repository Slipway manages, kept as a bare mirror in `<work-dir>/repo.git` whose
+/// `origin` is the path or URL the operator gave. All reads come from the mirror's objects
+/// (never from a working copy); fetches use explicit refspecs; pushes never force.
+///
+/// Thread-safe: every use of the underlying `Repository` is serialised by a lock.
+public final class ManagedRepository: @unchecked Sendable {
+    /// The path or URL as configured (never includes credentials in logs: see `displaySource`).
+    public let source: String
+    public let mirrorPath: String
+    let credentials: GitCredentials?
+    private let lock = NSRecursiveLock()
+    private let repository: Repository
+
+    /// Branches, PR heads and tags, mirrored as they are on the remote.
+    public static let mirrorRefspecs = ["+refs/heads/*:refs/heads/*", "+refs/pull/*:refs/pull/*", "+refs/tags/*:refs/tags/*"]
+
+    /// Opens the mirror in `workDir`, or clones `source` into it. A work dir that already
+    /// mirrors another repository is refused.
+    public static func prepare(source: String, workDir: String, credentials: GitCredentials? = nil) throws -> ManagedRepository {
+        let resolved = Self.resolve(source)
+        let mirror = (workDir as NSString).appendingPathComponent("repo.git")
+        let repository: Repository
+        if FileManager.default.fileExists(atPath: mirror) {
+            repository = try Repository.open(at: mirror)
+            let origin = try repository.remoteURL(name: "origin")
+            guard origin == resolved else {
+                throw RepositoryError("the work dir \(workDir) already mirrors \(redact(origin ?? "?")), not \(redact(resolved)); use another --work-dir")
+            }
+        } else {
+            if !isRemote(resolved) {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw RepositoryError("--repo \(resolved) does not exist; give a repository path or an http(s) URL")
+                }
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+                repository = try Repository.clone(from: resolved, to: mirror, bare: true, credentials: credentials)
+            } catch let error as GitError {
+                try? FileManager.default.removeItem(atPath: mirror)
+                throw RepositoryError("cannot clone \(redact(resolved)): \(error.message)")
+            }
+        }
+        let managed = ManagedRepository(source: resolved, mirrorPath: mirror, repository: repository, credentials: credentials)
+        try managed.fetch()
+        return managed
+    }
+
+    init(source: String, mirrorPath: String, repository: Repository, credentials: GitCredentials?) {
+        self.source = source
+        self.mirrorPath = mirrorPath
+        self.repository = repository
+        self.credentials = credentials
+    }
+
+    /// The source with any password removed, for messages.
+    public var displaySource: String { Self.redact(source) }
+
+    /// Brings the mirror up to date with the remote (branches, PR heads, tags; deleted refs go).
+    public func fetch() throws {
+        try withRepository { repo in
+            do {
+                try repo.fetch(remote: "origin", refspecs: Self.mirrorRefspecs, credentials: credentials, prune: true)
+            } catch let error as GitError {
+                throw RepositoryError("cannot fetch from \(displaySource): \(error.message)")
+            }
+        }
+    }
+
+    /// Runs `body` with the mirror, one caller at a time.
+    public func withRepository<T>(_ body: (Repository) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(repository)
+    }
+
+    static func isRemote(_ source: String) -> Bool {
+        source.hasPrefix("http://") || source.hasPrefix("https://") || source.hasPrefix("file://")
+    }
+
+    /// Local paths become absolute (so the mirror's origin stays valid from any directory).
+    static func resolve(_ source: String) -> String {
+        if isRemote(source) || source.hasPrefix("/") { return source }
+        let cwd = FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: source, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
+    }
+
+    static func redact(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        var copy = text
+        copy.replaceSubrange(scheme.upperBound..<at, with: "***")
+        return copy
+    }
+}
+
+/// A problem with the managed repository, said plainly.
+public struct RepositoryError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,133 @@
+public import Foundation
+public import SlipwayCore
+public import Store
+
+/// One reconcile's outcome.
+public struct ReconcileResult: Sendable {
+    public let plan: Plan
+    public let enqueued: [JobRecord]
+    /// Milliseconds spent fetching, reading desired state, planning and enqueuing.
+    public let timings: [String: Double]
+}
+
+/// Computes the desired state from git (and the PR records kept from webhooks or the forge),
+/// plans against the store's current state, and enqueues the changes as durable jobs.
+///
+/// Thread-safe: reconciles are serialised (a delivery worker and the periodic tick never run
+/// two at once in one process; replicas are kept apart by the store's transactions).
+public final class Reconciler: @unchecked Sendable {
+    public let repository: ManagedRepository
+    public let store: any Store
+    /// The base assumed for PRs known only from `refs/pull/<n>/head` (no forge, no webhook).
+    public let defaultBranch: String
+    let logger: Logger
+    private let lock = NSLock()
+    private let reader = DesiredStateReader()
+
+    public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main", logger: Logger) {
+        self.repository = repository
+        self.store = store
+        self.defaultBranch = defaultBranch
+        self.logger = logger
+    }
+
+    /// Fetches, plans and enqueues. `trigger` says why (`reconcile`, `delivery:<id>`, ...).
+    @discardableResult
+    public func reconcile(trigger: String, now: Date = Date(), fetch: Bool = true) throws -> ReconcileResult {
+        lock.lock()
+        defer { lock.unlock() }
+        var timings: [String: Double] = [:]
+        if fetch {
+            timings["fetch"] = try Self.measure { try repository.fetch() }
+        }
+        var inputs = DesiredInputs()
+        var current = CurrentState()
+        timings["desired"] = try Self.measure {
+            let snapshot = try repository.withRepository { try reader.snapshot($0) }
+            for (number, sha) in snapshot.pullHeads {
+                try store.observePullRequestHead(number: number, sha: sha, defaultBase: defaultBranch, now: now)
+            }
+            try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
+            inputs = try desiredInputs(snapshot: snapshot, pullRequests: store.pullRequests())
+            current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
+        }
+        var plan = Plan(actions: [])
+        timings["plan"] = Self.measure { plan = Planner.plan(desired: inputs, current: current, now: now) }
+        var enqueued: [JobRecord] = []
+        timings["enqueue"] = try Self.measure { enqueued = try store.enqueue(plan.changes, trigger: trigger, now: now) }
+        for job in enqueued {
+            logger.info("job queued", ["env": job.environment, "job.kind": job.kind.rawValue, "sha": job.sha ?? "",
+                                        "reason": job.reason, "trigger": trigger])
+        }
+        for note in plan.notes { logger.info(note) }
+        return ReconcileResult(plan: plan, enqueued: enqueued, timings: timings)
+    }
+
+    /// The plan as it would be now, changing nothing (`slipway plan`).
+    public func preview(now: Date = Date()) throws -> Plan {
+        lock.lock()
+        defer { lock.unlock() }
+        let snapshot = try repository.withRepository { try reader.snapshot($0) }
+        let records = Self.merge(records: try store.pullRequests(), pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
+        let inputs = try desiredInputs(snapshot: snapshot, pullRequests: records)
+        let current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
+        return Planner.plan(desired: inputs, current: current, now: now)
+    }
+
+    /// What `observePullRequestHead` and `closePullRequests` would store, computed in memory.
+    static func merge(records: [PullRequestRecord], pullHeads: [Int: String], defaultBase: String, now: Date) -> [PullRequestRecord] {
+        var byNumber = Dictionary(records.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+        for (number, sha) in pullHeads {
+            if var record = byNumber[number] {
+                if record.headSHA != sha {
+                    record.headSHA = sha
+                    record.headSeenAt = now
+                }
+                byNumber[number] = record
+            } else {
+                byNumber[number] = PullRequestRecord(number: number, state: .open, headSHA: sha, baseRef: defaultBase, headSeenAt: now)
+            }
+        }
+        for (number, record) in byNumber where record.state == .open && pullHeads[number] == nil {
+            byNumber[number]?.state = .closed
+        }
+        return byNumber.values.sorted { $0.number < $1.number }
+    }
+
+    func desiredInputs(snapshot: RefSnapshot, pullRequests: [PullRequestRecord]) throws -> DesiredInputs {
+        try repository.withRepository { repo in
+            var inputs = DesiredInputs()
+            for record in pullRequests where record.state == .open {
+                let sha = snapshot.pullHeads[record.number] ?? record.headSHA
+                var info = record.info
+                info.headSHA = sha
+                let specs: SpecsAtCommit
+                do {
+                    specs = try reader.specs(repo, at: sha)
+                } catch {
+                    specs = .invalid(["cannot read commit \(sha.prefix(7)): \(error)"])
+                }
+                inputs.pullRequests.append(Candidate(source: .pullRequest(info), sha: sha, specs: specs))
+            }
+            // Branches that a staging spec on the default branch follows.
+            guard let mainSHA = snapshot.branches[defaultBranch] else { return inputs }
+            let mainSpecs = try reader.specs(repo, at: mainSHA)
+            var patterns: [Glob] = []
+            if case .specs(let specs) = mainSpecs {
+                patterns = specs.compactMap { $0.spec.kind == .staging ? $0.spec.match.branch.map(Glob.init) : nil }
+            } else {
+                inputs.branches.append(Candidate(source: .branch(name: defaultBranch), sha: mainSHA, specs: mainSpecs))
+            }
+            for (branch, sha) in snapshot.branches.sorted(by: { $0.key < $1.key }) where patterns.contains(where: { $0.matches(branch) }) {
+                inputs.branches.append(Candidate(source: .branch(name: branch), sha: sha, specs: try reader.specs(repo, at: sha)))
+            }
+            return inputs
+        }
+    }
+
+    static func measure(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+}

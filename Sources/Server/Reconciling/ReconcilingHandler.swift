@@ -1,0 +1,45 @@
+import Foundation
+public import Reconcile
+public import SlipwayCore
+public import Store
+
+/// The bot's delivery handler: a pull request delivery updates the PR's record (ordered by the
+/// forge's `updated_at`, so late deliveries change nothing), then any delivery wakes a reconcile.
+/// Webhooks are hints: the reconcile recomputes everything from git and the store.
+public struct ReconcilingHandler: DeliveryHandler {
+    let reconciler: Reconciler
+    let store: any Store
+
+    public init(reconciler: Reconciler, store: any Store) {
+        self.reconciler = reconciler
+        self.store = store
+    }
+
+    public func handle(_ event: WebhookEvent, delivery: DeliveryRecord, logger: Logger) throws {
+        switch event {
+        case .ping:
+            logger.info("ping received")
+            return
+        case .push(let push):
+            logger.info("push received", ["ref": push.ref, "sha": push.after])
+        case .pullRequest(let pr):
+            try store.recordPullRequest(Self.record(pr, receivedAt: delivery.receivedAt))
+            logger.info("pull request updated", ["pr": "\(pr.number)", "action": pr.action.rawValue, "sha": pr.pullRequest.head.sha])
+        }
+        try reconciler.reconcile(trigger: "delivery:\(delivery.id)")
+    }
+
+    /// The store's view of a pull request delivery.
+    static func record(_ event: PullRequestEvent, receivedAt: Date) -> PullRequestRecord {
+        let pr = event.pullRequest
+        var labelHeads: [String: String] = [:]
+        if event.action == .labeled, let label = event.label {
+            labelHeads[label] = pr.head.sha
+        }
+        return PullRequestRecord(
+            number: pr.number, state: pr.state == .open ? .open : .closed, headSHA: pr.head.sha, baseRef: pr.base.ref,
+            headRef: pr.head.ref, isDraft: pr.draft, isFromFork: pr.isFromFork, labels: pr.labels, author: pr.author,
+            labelHeads: labelHeads, headSeenAt: receivedAt, updatedAt: pr.updatedAt
+        )
+    }
+}
