@@ -26,9 +26,11 @@ public struct SpecParser {
     /// Parses `text` (the contents of `file`). Returns the spec when there were no errors.
     public static func parse(_ text: String, file: String) -> (spec: EnvironmentSpec?, diagnostics: [Diagnostic]) {
         let result = parseWithMarks(text, file: file)
-        return (result.spec, result.diagnostics)
+        return (result.diagnostics.isEmpty ? result.spec : nil, result.diagnostics)
     }
 
+    /// Like `parse`, but `spec` is whatever could be built even when there are errors (for
+    /// checks across files), with the positions of some keys.
     static func parseWithMarks(_ text: String, file: String) -> (spec: EnvironmentSpec?, diagnostics: [Diagnostic], marks: [String: YAMLMark]) {
         var parser = SpecParser(file: file)
         let root: YAMLNode?
@@ -43,7 +45,7 @@ public struct SpecParser {
             return (nil, [Diagnostic(file: file, line: 1, column: 1, message: "the file is empty; expected an environment spec")], [:])
         }
         let spec = parser.spec(root)
-        return (parser.diagnostics.isEmpty ? spec : nil, parser.diagnostics, parser.marks)
+        return (spec, parser.diagnostics, parser.marks)
     }
 
     // MARK: - The spec

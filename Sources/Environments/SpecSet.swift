@@ -12,19 +12,21 @@ public struct SpecSet: Sendable, Equatable {
     /// Parses every `(path, contents)` file and runs the checks across files. Diagnostics are
     /// sorted by file and position; the set holds the specs that parsed.
     public static func load(files: [(path: String, contents: String)]) -> (set: SpecSet, diagnostics: [Diagnostic]) {
-        var specs: [EnvironmentSpec] = []
+        var valid: [EnvironmentSpec] = []
+        var partial: [EnvironmentSpec] = []
         var diagnostics: [Diagnostic] = []
         var marks: [String: [String: YAMLMark]] = [:]
         for file in files.sorted(by: { $0.path < $1.path }) {
             let (spec, problems, fileMarks) = SpecParser.parseWithMarks(file.contents, file: file.path)
             diagnostics += problems
-            if let spec {
-                specs.append(spec)
-                marks[file.path] = fileMarks
-            }
+            guard let spec else { continue }
+            // Checks across files also see specs with other errors, so one run reports all.
+            partial.append(spec)
+            marks[file.path] = fileMarks
+            if problems.isEmpty { valid.append(spec) }
         }
-        diagnostics += crossChecks(specs, marks: marks)
-        return (SpecSet(specs: specs), diagnostics.sorted())
+        diagnostics += crossChecks(partial, marks: marks)
+        return (SpecSet(specs: valid), diagnostics.sorted())
     }
 
     static func crossChecks(_ specs: [EnvironmentSpec], marks: [String: [String: YAMLMark]]) -> [Diagnostic] {

@@ -17,16 +17,18 @@ final class TestBot: @unchecked Sendable {
     let handler: CountingHandler
     let client = HTTPClient()
 
-    init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler = CountingHandler()) throws {
+    init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler? = CountingHandler(),
+         repo: String? = nil, reconcileAtStart: Bool = true) throws {
         directory = try TemporaryDirectory(prefix: "slipway-bot")
-        self.handler = handler
-        let configuration = BotConfiguration(
-            repo: nil, listenHost: "127.0.0.1", listenPort: 0, webhookPath: "/webhook",
+        self.handler = handler ?? CountingHandler()
+        var configuration = BotConfiguration(
+            repo: repo, listenHost: "127.0.0.1", listenPort: 0, webhookPath: "/webhook",
             webhookSecret: Array(Self.secret.utf8),
             store: .sqlite(path: directory.child("state.db"), synchronousFull: false),
             workDir: directory.path, maxBody: maxBody, logFormat: .json, logLevel: .debug, deliveryWorkers: 2,
-            connectionTimeout: connectionTimeout
+            connectionTimeout: connectionTimeout, reconcileInterval: 3600
         )
+        configuration.reconcileAtStart = reconcileAtStart
         app = try BotApplication.build(configuration: configuration, logger: Logger(sink: logs, minimumLevel: .debug), handler: handler)
         try app.start()
     }

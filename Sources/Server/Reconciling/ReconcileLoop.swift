@@ -6,12 +6,14 @@ public import SlipwayCore
 public final class ReconcileLoop: @unchecked Sendable {
     private let reconciler: Reconciler
     private let interval: TimeInterval
+    private let runImmediately: Bool
     private let logger: Logger
     private let condition = NSCondition()
     private var stopping = false
     private var running = false
 
-    public init(reconciler: Reconciler, interval: TimeInterval, logger: Logger) {
+    public init(reconciler: Reconciler, interval: TimeInterval, runImmediately: Bool = true, logger: Logger) {
+        self.runImmediately = runImmediately
         self.reconciler = reconciler
         self.interval = interval
         self.logger = logger
@@ -36,6 +38,7 @@ public final class ReconcileLoop: @unchecked Sendable {
 
     private func loop() {
         condition.lock()
+        if !runImmediately { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
         while !stopping {
             condition.unlock()
             do {

@@ -99,7 +99,8 @@ public final class BotApplication: @unchecked Sendable {
         try server.start()
         workers.start()
         if let reconciler {
-            let loop = ReconcileLoop(reconciler: reconciler, interval: configuration.reconcileInterval, logger: logger)
+            let loop = ReconcileLoop(reconciler: reconciler, interval: configuration.reconcileInterval,
+                                     runImmediately: configuration.reconcileAtStart, logger: logger)
             lock.lock()
             reconcileLoop = loop
             lock.unlock()

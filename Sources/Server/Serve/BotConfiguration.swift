@@ -19,6 +19,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     /// Seconds a client may stay idle mid-request before it is dropped.
     public var connectionTimeout: Int
     public var reconcileInterval: TimeInterval
+    /// Reconcile as soon as the bot starts (true for `serve`: it converges after downtime).
+    public var reconcileAtStart = true
     public var defaultBranch: String
 
     public init(

@@ -1,0 +1,103 @@
+import Foundation
+import Server
+import SlipwayCore
+import Store
+import Testing
+import TestSupport
+
+/// One repository with PR #2 (the fixture payloads' number) from `feature` into `main`, and the
+/// fixture deliveries rewritten to point at it.
+struct Scenario {
+    let git: GitFixture
+    let main: String
+    let head: String
+
+    init() throws {
+        git = try GitFixture()
+        main = try git.commit("main", GitFixture.baseFiles)
+        try git.branch("feature")
+        head = try git.commit("feature", ["app.txt": "v1"])
+        try git.setPullHead(2, head)
+    }
+
+    /// A pull_request fixture with its head, base, draft flag and updated_at set for this repo.
+    func payload(_ fixture: String, action: String? = nil, draft: Bool, updatedAt: String) throws -> Data {
+        var object = try JSONSerialization.jsonObject(with: TestBot.fixture(fixture)) as! [String: Any]
+        if let action { object["action"] = action }
+        var pr = object["pull_request"] as! [String: Any]
+        var headRef = pr["head"] as! [String: Any]
+        headRef["sha"] = head
+        headRef["ref"] = "feature"
+        var base = pr["base"] as! [String: Any]
+        base["ref"] = "main"
+        pr["head"] = headRef
+        pr["base"] = base
+        pr["draft"] = draft
+        pr["updated_at"] = updatedAt
+        object["pull_request"] = pr
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// The pending jobs of a bot, as comparable text.
+    static func pending(_ bot: TestBot) throws -> [String] {
+        try bot.app.store.pendingJobs().map { "\($0.kind.rawValue) \($0.environment) \($0.sha ?? "") \($0.contentID ?? "")" }.sorted()
+    }
+}
+
+@Suite("Webhooks, reconcile alone, duplicates and reordering converge")
+struct ConvergenceTests {
+    @Test("the same state reached four ways plans the same jobs")
+    func fourWaysAgree() throws {
+        let scenario = try Scenario()
+        let opened = try scenario.payload("pull_request.opened.json", draft: true, updatedAt: "2026-11-01T10:00:00Z")
+        let ready = try scenario.payload("pull_request.opened.json", action: "ready_for_review", draft: false, updatedAt: "2026-11-01T10:05:00Z")
+
+        // 1. Webhooks, in order (no reconcile at start: the deliveries drive it).
+        let inOrder = try TestBot(handler: nil, repo: scenario.git.path, reconcileAtStart: false)
+        #expect(try inOrder.deliver(event: "pull_request", id: "a-1", body: opened).status == 202)
+        #expect(try inOrder.finished("a-1").status == .processed)
+        #expect(try inOrder.app.store.pendingJobs().map(\.environment) == ["staging"], "a draft gets no preview")
+        #expect(try inOrder.deliver(event: "pull_request", id: "a-2", body: ready).status == 202)
+        #expect(try inOrder.finished("a-2").status == .processed)
+        let expected = try Scenario.pending(inOrder)
+        #expect(expected.count == 2)
+        #expect(expected.contains { $0.hasPrefix("deploy pr-2 \(scenario.head)") })
+        #expect(expected.contains { $0.hasPrefix("deploy staging \(scenario.main)") })
+
+        // 2. Reconcile alone, from git (no webhook at all).
+        let alone = try TestBot(handler: nil, repo: scenario.git.path, reconcileAtStart: true)
+        try Eventually.wait(for: "the start-up reconcile to queue jobs") { try Scenario.pending(alone).count == 2 }
+        #expect(try Scenario.pending(alone) == expected)
+
+        // 3. Duplicated webhooks: a redelivery (same id) and the same event under a new id.
+        let duplicated = try TestBot(handler: nil, repo: scenario.git.path, reconcileAtStart: false)
+        for (id, body) in [("c-1", opened), ("c-1", opened), ("c-2", ready), ("c-2", ready), ("c-3", ready)] {
+            let status = try duplicated.deliver(event: "pull_request", id: id, body: body).status
+            #expect(status == 202 || status == 200)
+        }
+        for id in ["c-1", "c-2", "c-3"] { #expect(try duplicated.finished(id).status == .processed) }
+        #expect(try Scenario.pending(duplicated) == expected)
+
+        // 4. Wrong order: the newer event first; the older one must not make the PR a draft again.
+        let reordered = try TestBot(handler: nil, repo: scenario.git.path, reconcileAtStart: false)
+        #expect(try reordered.deliver(event: "pull_request", id: "d-2", body: ready).status == 202)
+        #expect(try reordered.finished("d-2").status == .processed)
+        #expect(try reordered.deliver(event: "pull_request", id: "d-1", body: opened).status == 202)
+        #expect(try reordered.finished("d-1").status == .processed)
+        #expect(try Scenario.pending(reordered) == expected)
+        #expect(try reordered.app.store.pullRequests().first?.isDraft == false)
+    }
+
+    @Test("a push webhook wakes a reconcile that picks up the new main")
+    func pushWakesReconcile() throws {
+        let scenario = try Scenario()
+        let bot = try TestBot(handler: nil, repo: scenario.git.path, reconcileAtStart: false)
+        let newMain = try scenario.git.commit("main", ["app.txt": "main v2"])
+        var object = try JSONSerialization.jsonObject(with: TestBot.fixture("push.branch-updated.json")) as! [String: Any]
+        object["ref"] = "refs/heads/main"
+        object["after"] = newMain
+        #expect(try bot.deliver(event: "push", id: "p-1", body: JSONSerialization.data(withJSONObject: object)).status == 202)
+        #expect(try bot.finished("p-1").status == .processed)
+        #expect(try bot.app.store.pendingJobs().contains { $0.environment == "staging" && $0.sha == newMain })
+    }
+}
