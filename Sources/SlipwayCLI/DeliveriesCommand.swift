@@ -48,7 +48,7 @@ enum DeliveriesCommand {
     static var show: Command {
         Command(
             name: "show", abstract: "Show one delivery: its headers, payload and outcome (secrets redacted).",
-            options: stateSpecs + [.flag("json", help: "Print JSON.")],
+            options: stateSpecs + [ConfigOption.webhookSecretFile.spec, .flag("json", help: "Print JSON.")],
             positionals: [PositionalSpec("id", help: "The X-GitHub-Delivery id.")]
         ) { arguments, io in
             let id = arguments.positional(0) ?? ""
@@ -106,7 +106,7 @@ enum DeliveriesCommand {
     }
 
     static func openStoreAndRedactor(_ arguments: ParsedArguments) throws -> (any Store, Redactor) {
-        let source = try ConfigLoading.source(arguments, options: ConfigOption.stateOptions)
+        let source = try ConfigLoading.source(arguments, options: ConfigOption.stateOptions + [.webhookSecretFile])
         let configuration: BotConfiguration
         do {
             configuration = try BotConfiguration.resolve(source, requireSecret: false)

@@ -110,4 +110,26 @@ struct ServeProcessTests {
         #expect(unknown.stderr.contains("no delivery with id 'nope'"))
         try server.kill(SIGTERM)
     }
+
+    @Test("deliveries show redacts the webhook secret from payloads and headers")
+    func showRedacts() throws {
+        let dir = try TemporaryDirectory()
+        let secretFile = try dir.write("secret", Self.secret)
+        let workDir = dir.child("work")
+        let (server, port) = try Self.start(workDir: workDir, secretFile: secretFile)
+        let body = Data("{\"note\":\"leaked \(Self.secret) here\"}".utf8)
+        #expect(try Self.deliver(port: port, id: "leaky", event: "issues", body: body).status == 202)
+        try server.kill(SIGTERM)
+        let slipway = try Binaries.slipway()
+        for format in [[], ["--json"]] {
+            let shown = try TestSupport.Command.run(slipway, ["deliveries", "show", "leaky", "--work-dir", workDir, "--webhook-secret-file", secretFile] + format,
+                                                    environment: Self.environment())
+            #expect(shown.status == 0, "\(shown)")
+            #expect(shown.stdout.contains("leaked *** here"))
+            #expect(!shown.stdout.contains(Self.secret))
+        }
+        let list = try TestSupport.Command.run(slipway, ["deliveries", "list", "--work-dir", workDir], environment: Self.environment())
+        #expect(list.stdout.contains("leaky"))
+        #expect(list.stdout.contains("issues"))
+    }
 }
