@@ -14,6 +14,9 @@ struct ValidateAndPlanTests {
         // The environments folder itself and a single file work too.
         #expect(runCLI(["validate", root + "/environments"]).code == 0)
         #expect(runCLI(["validate", root + "/environments/preview.yaml"]).code == 0)
+        // And the demo's example app.
+        let example = runCLI(["validate", root + "/examples/app"])
+        #expect(example.code == 0, "\(example.out)\(example.err)")
     }
 
     @Test("validate prints every error as file:line:column and exits 1")
