@@ -20,11 +20,15 @@ public final class Reconciler: @unchecked Sendable {
     public let store: any Store
     /// The base assumed for PRs known only from `refs/pull/<n>/head` (no forge, no webhook).
     public let defaultBranch: String
+    /// The forge's list of open PRs, when one is configured.
+    public let pullRequestSource: (any PullRequestSource)?
     let logger: Logger
     private let lock = NSLock()
     private let reader = DesiredStateReader()
 
-    public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main", logger: Logger) {
+    public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main",
+                pullRequestSource: (any PullRequestSource)? = nil, logger: Logger) {
+        self.pullRequestSource = pullRequestSource
         self.repository = repository
         self.store = store
         self.defaultBranch = defaultBranch
@@ -44,10 +48,22 @@ public final class Reconciler: @unchecked Sendable {
         var current = CurrentState()
         timings["desired"] = try Self.measure {
             let snapshot = try repository.withRepository { try reader.snapshot($0) }
-            for (number, sha) in snapshot.pullHeads {
-                try store.observePullRequestHead(number: number, sha: sha, defaultBase: defaultBranch, now: now)
+            if let source = pullRequestSource {
+                // The forge knows which PRs are open; git knows where their heads are.
+                let open = try source.openPullRequests()
+                for record in open { try store.recordPullRequest(record) }
+                for record in open {
+                    if let sha = snapshot.pullHeads[record.number] {
+                        try store.observePullRequestHead(number: record.number, sha: sha, defaultBase: defaultBranch, now: now)
+                    }
+                }
+                try store.closePullRequests(notIn: Set(open.map(\.number)))
+            } else {
+                for (number, sha) in snapshot.pullHeads {
+                    try store.observePullRequestHead(number: number, sha: sha, defaultBase: defaultBranch, now: now)
+                }
+                try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
             }
-            try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
             inputs = try desiredInputs(snapshot: snapshot, pullRequests: store.pullRequests())
             current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
         }
@@ -68,15 +84,35 @@ public final class Reconciler: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let snapshot = try repository.withRepository { try reader.snapshot($0) }
-        let records = Self.merge(records: try store.pullRequests(), pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
+        let records = Self.merge(records: try store.pullRequests(), open: try pullRequestSource?.openPullRequests(),
+                                 pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
         let inputs = try desiredInputs(snapshot: snapshot, pullRequests: records)
         let current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
         return Planner.plan(desired: inputs, current: current, now: now)
     }
 
     /// What `observePullRequestHead` and `closePullRequests` would store, computed in memory.
-    static func merge(records: [PullRequestRecord], pullHeads: [Int: String], defaultBase: String, now: Date) -> [PullRequestRecord] {
+    static func merge(records: [PullRequestRecord], open: [PullRequestRecord]?, pullHeads: [Int: String], defaultBase: String,
+                      now: Date) -> [PullRequestRecord] {
         var byNumber = Dictionary(records.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+        if let open {
+            for var record in open {
+                if let stored = byNumber[record.number] {
+                    record.labelHeads = stored.labelHeads
+                    if stored.headSHA == record.headSHA { record.headSeenAt = stored.headSeenAt }
+                }
+                byNumber[record.number] = record
+            }
+            let openNumbers = Set(open.map(\.number))
+            for (number, record) in byNumber where record.state == .open && !openNumbers.contains(number) {
+                byNumber[number]?.state = .closed
+            }
+            for (number, sha) in pullHeads where byNumber[number]?.state == .open && byNumber[number]?.headSHA != sha {
+                byNumber[number]?.headSHA = sha
+                byNumber[number]?.headSeenAt = now
+            }
+            return byNumber.values.sorted { $0.number < $1.number }
+        }
         for (number, sha) in pullHeads {
             if var record = byNumber[number] {
                 if record.headSHA != sha {

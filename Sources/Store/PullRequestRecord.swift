@@ -146,5 +146,5 @@ public struct JobRecord: Sendable, Equatable {
         self.finishedAt = finishedAt
     }
 
-    public var pending: PendingJob { PendingJob(environment: environment, kind: kind, contentID: contentID) }
+    public var pending: PendingJob { PendingJob(environment: environment, kind: kind, contentID: contentID, pullRequest: pullRequest) }
 }

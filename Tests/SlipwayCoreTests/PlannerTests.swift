@@ -167,3 +167,14 @@ struct PlannerTests {
         #expect(a.changes.filter { $0.kind == .teardown }.map(\.environment) == (21...25).map { "pr-\($0)" })
     }
 }
+
+extension PlannerTests {
+    @Test("a deploy queued for a PR that closed before it ran is cancelled by a teardown")
+    func queuedDeployForClosedPR() {
+        let current = CurrentState(pendingJobs: [PendingJob(environment: "pr-7", kind: .deploy, contentID: "p-a")])
+        #expect(P.plan(DesiredInputs(), current) == ["teardown pr-7"])
+        let both = CurrentState(pendingJobs: [PendingJob(environment: "pr-7", kind: .deploy, contentID: "p-a"),
+                                              PendingJob(environment: "pr-7", kind: .teardown, contentID: nil)])
+        #expect(P.plan(DesiredInputs(), both) == [])
+    }
+}

@@ -23,7 +23,16 @@ public struct ReconcilingHandler: DeliveryHandler {
         case .push(let push):
             logger.info("push received", ["ref": push.ref, "sha": push.after])
         case .pullRequest(let pr):
-            try store.recordPullRequest(Self.record(pr, receivedAt: delivery.receivedAt))
+            var record = Self.record(pr, receivedAt: delivery.receivedAt)
+            if !record.labelHeads.isEmpty, pr.pullRequest.isFromFork, let source = reconciler.pullRequestSource {
+                // Only a person who can push may vouch for a fork's code.
+                let sender = pr.sender ?? ""
+                if try !source.hasWriteAccess(sender) {
+                    logger.warning("label ignored: its author cannot push to the repository", ["pr": "\(pr.number)", "sender": sender, "label": pr.label ?? ""])
+                    record.labelHeads = [:]
+                }
+            }
+            try store.recordPullRequest(record)
             logger.info("pull request updated", ["pr": "\(pr.number)", "action": pr.action.rawValue, "sha": pr.pullRequest.head.sha])
         }
         try reconciler.reconcile(trigger: "delivery:\(delivery.id)")

@@ -38,11 +38,13 @@ public struct PendingJob: Sendable, Equatable {
     public var environment: String
     public var kind: Kind
     public var contentID: String?
+    public var pullRequest: Int?
 
-    public init(environment: String, kind: Kind, contentID: String?) {
+    public init(environment: String, kind: Kind, contentID: String?, pullRequest: Int? = nil) {
         self.environment = environment
         self.kind = kind
         self.contentID = contentID
+        self.pullRequest = pullRequest
     }
 }
 

@@ -184,6 +184,15 @@ public enum Planner {
             actions.append(PlannedAction(kind: .teardown, environment: env.name, environmentKind: env.kind,
                                          pullRequest: env.pullRequest, sha: env.sha, reason: reason))
         }
+        // A deploy still queued or running for an environment that should no longer exist (the PR
+        // closed before it ran): cancel it with a teardown, so it never comes up.
+        for (name, _) in pendingDeploy.sorted(by: { $0.key < $1.key })
+        where desired[name] == nil && currentByName[name]?.status.isLive != true && !pendingTeardown.contains(name) {
+            let pr = current.pendingJobs.first { $0.environment == name }?.pullRequest
+            actions.append(PlannedAction(kind: .teardown, environment: name, pullRequest: pr,
+                                         reason: absentBecause[name] ?? "a deploy was queued, but the environment is no longer wanted"))
+            absentBecause[name] = nil
+        }
         for (name, reason) in absentBecause where currentByName[name]?.status.isLive != true {
             actions.append(PlannedAction(kind: .none, environment: name, environmentKind: .preview, reason: reason))
         }
