@@ -56,6 +56,12 @@ let package = Package(
         // commits, and the reconciler that plans and enqueues.
         .target(name: "Reconcile", dependencies: ["Git", "Crypto", "Environments", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // The forge (GitHub REST): client with retries and App tokens, the sticky PR comment,
+        // commit statuses, and an update queue where the latest state wins.
+        .target(name: "Forge", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
+        // An in-process fake GitHub API over real HTTP (loopback), for tests and the demo.
+        .target(name: "FakeGitHub", dependencies: ["HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
         .target(name: "Server", dependencies: ["Reconcile", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
@@ -82,6 +88,7 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

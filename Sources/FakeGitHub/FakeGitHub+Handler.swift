@@ -1,0 +1,300 @@
+import Crypto
+import Foundation
+import HTTPTypes
+
+extension FakeGitHub {
+    /// Records, applies any queued failure, authenticates, then routes.
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let failure: Failure? = state.withLock { state in
+            state.requests.append(RecordedRequest(method: request.method, path: request.path, query: request.query,
+                                                  headers: request.headers, body: request.body))
+            guard let index = state.failures.firstIndex(where: { $0.pathContains.map(request.path.contains) ?? true }) else { return nil }
+            return state.failures.remove(at: index).failure
+        }
+        switch failure {
+        case .serverError(let status):
+            return Self.message(status, "Server Error")
+        case .rateLimit(let resetAt):
+            var response = Self.message(403, "API rate limit exceeded for installation ID 1.")
+            response.headers.set("X-RateLimit-Limit", "5000")
+            response.headers.set("X-RateLimit-Remaining", "0")
+            response.headers.set("X-RateLimit-Reset", String(resetAt))
+            return response
+        case .retryAfter(let seconds, let status):
+            var response = Self.message(status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+            response.headers.set("Retry-After", String(seconds))
+            return response
+        case .delay(let seconds):
+            Thread.sleep(forTimeInterval: seconds)
+        case nil:
+            break
+        }
+        return route(request)
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
+        let repoPrefix = "/repos/\(owner)/\(repo)"
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // App endpoints authenticate with the App's JWT.
+        if request.path.hasPrefix("/app/") || request.path == "\(repoPrefix)/installation" {
+            guard let app = verifiedApp(request) else { return Self.message(401, "A JSON web token could not be decoded") }
+            if request.path == "\(repoPrefix)/installation", request.method == "GET" {
+                return .jsonObject(["id": app.installationID, "app_id": Int(app.appID) ?? 0, "account": ["login": owner]])
+            }
+            // /app/installations/{id}/access_tokens
+            if request.method == "POST", parts.count == 5, parts[1] == "app", parts[2] == "installations", parts[4] == "access_tokens" {
+                guard Int(parts[3]) == app.installationID else { return Self.message(404, "Not Found") }
+                return mintToken(app)
+            }
+            return Self.message(404, "Not Found")
+        }
+        guard let grant = authenticate(request) else {
+            return Self.message(401, "Bad credentials")
+        }
+        guard request.path.hasPrefix(repoPrefix + "/") else { return Self.message(404, "Not Found") }
+        let rest = Array(parts.dropFirst(4)) // after "", "repos", owner, repo
+        let scope: Scope = switch rest.first {
+        case "pulls": .pullRequests
+        case "statuses": .statuses
+        case "collaborators": .metadata
+        default: .issues
+        }
+        if let status = grant.denied[scope] {
+            return status == 404 ? Self.message(404, "Not Found")
+                : Self.message(403, "Resource not accessible by personal access token")
+        }
+        switch (request.method, rest.count, rest.first) {
+        case ("GET", 1, "pulls"):
+            return listPulls(request)
+        case ("GET", 2, "pulls"):
+            return getPull(rest[1])
+        case ("GET", 3, "issues") where rest[2] == "comments":
+            return listComments(request, issue: rest[1])
+        case ("POST", 3, "issues") where rest[2] == "comments":
+            return createComment(request, issue: rest[1], login: grant.login)
+        case ("PATCH", 3, "issues") where rest[1] == "comments":
+            return updateComment(request, id: rest[2])
+        case ("DELETE", 3, "issues") where rest[1] == "comments":
+            return deleteComment(id: rest[2])
+        case ("GET", 3, "issues") where rest[2] == "labels":
+            return listLabels(request, issue: rest[1])
+        case ("DELETE", 4, "issues") where rest[2] == "labels":
+            return removeLabel(issue: rest[1], name: rest[3])
+        case ("POST", 2, "statuses"):
+            return createStatus(request, sha: rest[1], login: grant.login)
+        case ("GET", 3, "collaborators") where rest[2] == "permission":
+            return permission(rest[1])
+        default:
+            return Self.message(404, "Not Found")
+        }
+    }
+
+    // MARK: Authentication
+
+    private func bearer(_ request: HTTPRequest) -> String? {
+        guard let header = request.headers["Authorization"] else { return nil }
+        for prefix in ["Bearer ", "token "] where header.hasPrefix(prefix) {
+            return String(header.dropFirst(prefix.count))
+        }
+        return nil
+    }
+
+    private func authenticate(_ request: HTTPRequest) -> Grant? {
+        guard let token = bearer(request) else { return nil }
+        return state.withLock { state in
+            guard let grant = state.grants[token] else { return nil }
+            if let expiresAt = grant.expiresAt, expiresAt <= Date() { return nil }
+            return grant
+        }
+    }
+
+    /// The app whose key signed the request's JWT, when its claims are valid now.
+    private func verifiedApp(_ request: HTTPRequest) -> App? {
+        guard let jwt = bearer(request) else { return nil }
+        let pieces = jwt.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count == 3,
+              let headerBytes = Base64URL.decode(pieces[0]), let claimsBytes = Base64URL.decode(pieces[1]),
+              let signature = Base64URL.decode(pieces[2]),
+              let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
+              header["alg"] as? String == "RS256",
+              let claims = (try? JSONSerialization.jsonObject(with: Data(claimsBytes))) as? [String: Any],
+              let issuedAt = claims["iat"] as? Int, let expires = claims["exp"] as? Int
+        else { return nil }
+        let issuer = (claims["iss"] as? String) ?? (claims["iss"] as? Int).map(String.init)
+        let now = Int(Date().timeIntervalSince1970)
+        guard issuedAt <= now + 60, expires > now, expires - issuedAt <= 600 else { return nil }
+        let apps = state.withLock { $0.apps }
+        let signingInput = pieces[0] + "." + pieces[1]
+        return apps.first { app in
+            app.appID == issuer && ((try? RSAPublicKey(pem: app.publicKeyPEM))?.verifySHA256(signature: signature, message: String(signingInput)) ?? false)
+        }
+    }
+
+    private func mintToken(_ app: App) -> HTTPResponse {
+        let (token, expiresAt) = state.withLock { state in
+            state.nextID += 1
+            let token = "ghs_fakeinstallation\(state.nextID)x\(UInt32.random(in: 0...UInt32.max))"
+            let expiresAt = Date().addingTimeInterval(app.tokenLifetime)
+            state.grants[token] = Grant(login: "slipway[bot]", denied: [:], expiresAt: expiresAt)
+            state.mintedTokens.append(token)
+            return (token, expiresAt)
+        }
+        return .jsonObject(status: 201, ["token": token, "expires_at": Self.iso8601(expiresAt),
+                                         "permissions": ["issues": "write", "statuses": "write", "pull_requests": "read", "metadata": "read"]])
+    }
+
+    // MARK: Pull requests
+
+    private func listPulls(_ request: HTTPRequest) -> HTTPResponse {
+        let wanted = request.queryValue("state") ?? "open"
+        let pulls = state.withLock { $0.pulls.values.filter { wanted == "all" || $0.state == wanted }.sorted { $0.number > $1.number } }
+        let labels = state.withLock { $0.labels }
+        return paginate(request, pulls.map { pullJSON($0, labels: labels[$0.number] ?? []) })
+    }
+
+    private func getPull(_ number: String) -> HTTPResponse {
+        let found = state.withLock { state in Int(number).flatMap { state.pulls[$0] }.map { ($0, state.labels[$0.number] ?? []) } }
+        guard let (pull, labels) = found else { return Self.message(404, "Not Found") }
+        return .jsonObject(pullJSON(pull, labels: labels))
+    }
+
+    private func pullJSON(_ pull: PullRequest, labels: [String]) -> [String: Any] {
+        let full = "\(owner)/\(repo)"
+        return [
+            "id": 100_000 + pull.number, "number": pull.number, "state": pull.state, "title": pull.title, "draft": false,
+            "url": "\(baseURL)/repos/\(full)/pulls/\(pull.number)", "html_url": "https://github.com/\(full)/pull/\(pull.number)",
+            "user": ["login": pull.author, "id": 1, "type": "User"],
+            "head": ["ref": pull.headRef, "sha": pull.headSHA, "label": "\(owner):\(pull.headRef)", "repo": ["full_name": full]],
+            "base": ["ref": pull.baseRef, "sha": String(repeating: "0", count: 40), "label": "\(owner):\(pull.baseRef)", "repo": ["full_name": full]],
+            "labels": labels.enumerated().map { ["id": $0.offset + 1, "name": $0.element, "color": "ededed"] },
+            "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
+        ]
+    }
+
+    // MARK: Comments
+
+    private func listComments(_ request: HTTPRequest, issue: String) -> HTTPResponse {
+        guard let number = Int(issue) else { return Self.message(404, "Not Found") }
+        return paginate(request, comments(onIssue: number).map(commentJSON))
+    }
+
+    private func createComment(_ request: HTTPRequest, issue: String, login: String) -> HTTPResponse {
+        guard let number = Int(issue) else { return Self.message(404, "Not Found") }
+        guard let body = Self.jsonObject(request)?["body"] as? String else { return Self.validationFailed("body") }
+        let comment = state.withLock { $0.addComment(issue: number, body: body, login: login) }
+        return .jsonObject(status: 201, commentJSON(comment))
+    }
+
+    private func updateComment(_ request: HTTPRequest, id: String) -> HTTPResponse {
+        guard let body = Self.jsonObject(request)?["body"] as? String else { return Self.validationFailed("body") }
+        let updated: Comment? = state.withLock { state in
+            guard let id = Int(id), var comment = state.comments[id] else { return nil }
+            state.clock = state.clock.addingTimeInterval(1)
+            comment.body = body
+            comment.updatedAt = state.clock
+            state.comments[id] = comment
+            return comment
+        }
+        guard let updated else { return Self.message(404, "Not Found") }
+        return .jsonObject(commentJSON(updated))
+    }
+
+    private func deleteComment(id: String) -> HTTPResponse {
+        let removed = state.withLock { state in Int(id).flatMap { state.comments.removeValue(forKey: $0) } != nil }
+        return removed ? HTTPResponse(status: 204) : Self.message(404, "Not Found")
+    }
+
+    private func commentJSON(_ comment: Comment) -> [String: Any] {
+        let full = "\(owner)/\(repo)"
+        return [
+            "id": comment.id, "node_id": "IC_\(comment.id)", "body": comment.body,
+            "url": "\(baseURL)/repos/\(full)/issues/comments/\(comment.id)",
+            "html_url": "https://github.com/\(full)/pull/\(comment.issue)#issuecomment-\(comment.id)",
+            "issue_url": "\(baseURL)/repos/\(full)/issues/\(comment.issue)",
+            "user": ["login": comment.login, "id": 2, "type": comment.login.hasSuffix("[bot]") ? "Bot" : "User"],
+            "created_at": Self.iso8601(comment.createdAt), "updated_at": Self.iso8601(comment.updatedAt),
+            "author_association": "NONE",
+        ]
+    }
+
+    // MARK: Labels, statuses, permissions
+
+    private func listLabels(_ request: HTTPRequest, issue: String) -> HTTPResponse {
+        let names = labels(onIssue: Int(issue) ?? -1)
+        return paginate(request, names.enumerated().map { ["id": $0.offset + 1, "name": $0.element, "color": "ededed", "default": false] })
+    }
+
+    private func removeLabel(issue: String, name: String) -> HTTPResponse {
+        let remaining: [String]? = state.withLock { state in
+            guard let number = Int(issue), var names = state.labels[number], let index = names.firstIndex(of: name) else { return nil }
+            names.remove(at: index)
+            state.labels[number] = names
+            return names
+        }
+        guard let remaining else { return Self.message(404, "Label does not exist") }
+        return .jsonObject(remaining.enumerated().map { ["id": $0.offset + 1, "name": $0.element] })
+    }
+
+    private func createStatus(_ request: HTTPRequest, sha: String, login: String) -> HTTPResponse {
+        guard let object = Self.jsonObject(request), let stateName = object["state"] as? String,
+              ["error", "failure", "pending", "success"].contains(stateName) else { return Self.validationFailed("state") }
+        if let description = object["description"] as? String, description.count > 140 { return Self.validationFailed("description") }
+        let status = state.withLock { state in
+            state.nextID += 1
+            let status = Status(id: state.nextID, sha: sha, state: stateName, context: object["context"] as? String ?? "default",
+                                description: object["description"] as? String, targetURL: object["target_url"] as? String)
+            state.statuses.append(status)
+            return status
+        }
+        var json: [String: Any] = ["id": status.id, "state": status.state, "context": status.context,
+                                   "creator": ["login": login], "created_at": Self.iso8601(Date())]
+        if let description = status.description { json["description"] = description }
+        if let target = status.targetURL { json["target_url"] = target }
+        return .jsonObject(status: 201, json)
+    }
+
+    private func permission(_ login: String) -> HTTPResponse {
+        let permission = state.withLock { $0.permissions[login] } ?? "none"
+        let simple = ["maintain": "write", "triage": "read"][permission] ?? permission
+        return .jsonObject(["permission": simple, "role_name": permission, "user": ["login": login]])
+    }
+
+    // MARK: Helpers
+
+    /// One page of `items` with GitHub's `Link` header.
+    private func paginate(_ request: HTTPRequest, _ items: [[String: Any]]) -> HTTPResponse {
+        let perPage = min(100, max(1, Int(request.queryValue("per_page") ?? "") ?? 30))
+        let page = max(1, Int(request.queryValue("page") ?? "") ?? 1)
+        let lastPage = max(1, (items.count + perPage - 1) / perPage)
+        let start = min(items.count, (page - 1) * perPage)
+        let slice = Array(items[start..<min(items.count, start + perPage)])
+        var response = HTTPResponse.jsonObject(slice)
+        var links: [String] = []
+        func link(_ number: Int, _ rel: String) {
+            var query = request.queryItems.filter { $0.name != "page" }.map { "\($0.name)=\($0.value ?? "")" }
+            query.append("page=\(number)")
+            links.append("<\(baseURL)\(request.path)?\(query.joined(separator: "&"))>; rel=\"\(rel)\"")
+        }
+        if page > 1 { link(page - 1, "prev") }
+        if page < lastPage { link(page + 1, "next"); link(lastPage, "last") }
+        if page > 1 { link(1, "first") }
+        if !links.isEmpty { response.headers.set("Link", links.joined(separator: ", ")) }
+        return response
+    }
+
+    static func jsonObject(_ request: HTTPRequest) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
+    }
+
+    static func message(_ status: Int, _ text: String) -> HTTPResponse {
+        .jsonObject(status: status, ["message": text, "documentation_url": "https://docs.github.com/rest"])
+    }
+
+    static func validationFailed(_ field: String) -> HTTPResponse {
+        .jsonObject(status: 422, ["message": "Validation Failed", "errors": [["field": field, "code": "missing_field"]]])
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}

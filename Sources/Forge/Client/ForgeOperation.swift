@@ -1,0 +1,30 @@
+/// The calls Slipway makes to the forge, each with the permission a fine-grained token or GitHub
+/// App needs for it (named as GitHub's settings page names it), so a refusal can say what to grant.
+public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConvertible {
+    case listPullRequests = "list open pull requests"
+    case getPullRequest = "get a pull request"
+    case listComments = "list comments on a pull request"
+    case createComment = "create a comment on a pull request"
+    case updateComment = "update a comment"
+    case deleteComment = "delete a comment"
+    case createStatus = "create a commit status"
+    case getCollaboratorPermission = "read a collaborator's permission"
+    case listLabels = "list labels on a pull request"
+    case removeLabel = "remove a label from a pull request"
+    case getInstallation = "find the GitHub App installation"
+    case createInstallationToken = "create a GitHub App installation token"
+
+    public var description: String { rawValue }
+
+    /// The permission the token likely lacks when GitHub refuses this operation.
+    public var permission: String {
+        switch self {
+        case .listPullRequests, .getPullRequest: "pull_requests: read"
+        case .listComments, .listLabels: "issues: read"
+        case .createComment, .updateComment, .deleteComment, .removeLabel: "issues: write"
+        case .createStatus: "statuses: write"
+        case .getCollaboratorPermission: "metadata: read"
+        case .getInstallation, .createInstallationToken: "an installation of the App on the repository (check the app id and private key)"
+        }
+    }
+}

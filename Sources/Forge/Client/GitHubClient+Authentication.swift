@@ -1,0 +1,83 @@
+import Foundation
+import HTTPClient
+import SlipwayCore
+
+extension GitHubClient {
+    /// The bearer credential for `call`: the token, the App's JWT, or a cached installation token
+    /// (minted again when it has less than `tokenRefreshMargin` seconds left).
+    func bearer(for call: Call) throws(ForgeError) -> String {
+        switch call.authentication {
+        case .appJWT(let jwt):
+            return jwt
+        case .repository:
+            switch credentials {
+            case .token(let token):
+                return token
+            case .app(let app):
+                return try installationToken(app)
+            }
+        }
+    }
+
+    private func installationToken(_ app: GitHubAppCredentials) throws(ForgeError) -> String {
+        if let cached = freshInstallationToken() { return cached }
+        // One refresh at a time; whoever waited finds the new token.
+        return try refreshing.withLock { _ throws(ForgeError) -> String in
+            if let cached = freshInstallationToken() { return cached }
+            let minted = try mintInstallationToken(app)
+            installation.withLock { $0 = minted }
+            return minted.token
+        }
+    }
+
+    private func freshInstallationToken() -> String? {
+        let now = clock.now()
+        return installation.withLock { cached in
+            guard let cached, cached.expiresAt.timeIntervalSince(now) > configuration.tokenRefreshMargin else { return nil }
+            return cached.token
+        }
+    }
+
+    private func mintInstallationToken(_ app: GitHubAppCredentials) throws(ForgeError) -> InstallationToken {
+        let jwt: String
+        do {
+            jwt = try GitHubAppJWT.make(appID: app.appID, key: app.privateKey, now: clock.now())
+        } catch {
+            throw fail(Call(operation: .createInstallationToken, method: "POST", path: ""), .invalidConfiguration,
+                       detail: "cannot sign the App JWT with the private key")
+        }
+        remember(secret: jwt)
+        var installationID = app.installationID
+        if installationID == nil {
+            struct Installation: Decodable { var id: Int }
+            let found = try decode(Installation.self, Call(operation: .getInstallation, method: "GET",
+                                                           path: "\(repoPath)/installation", authentication: .appJWT(jwt)))
+            installationID = found.id
+        }
+        struct Minted: Decodable {
+            var token: String
+            var expiresAt: Date
+            enum CodingKeys: String, CodingKey {
+                case token
+                case expiresAt = "expires_at"
+            }
+        }
+        let call = Call(operation: .createInstallationToken, method: "POST",
+                        path: "/app/installations/\(installationID ?? 0)/access_tokens",
+                        body: Data(#"{"repositories":[\#(JSONString.quote(repository.name))]}"#.utf8),
+                        authentication: .appJWT(jwt))
+        let response = try execute(call)
+        let minted = try decode(Minted.self, from: response, call)
+        remember(secret: minted.token)
+        logger.info("minted a GitHub App installation token", [
+            "forge.installation": String(installationID ?? 0),
+            "forge.token_expires_at": ForgeError.iso8601(minted.expiresAt),
+        ])
+        return InstallationToken(token: minted.token, expiresAt: minted.expiresAt)
+    }
+
+    /// Forgets the cached installation token (the next call mints a new one).
+    public func invalidateInstallationToken() {
+        installation.withLock { $0 = nil }
+    }
+}
