@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "FakeGitHub", dependencies: ["HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Reconcile", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Reconcile", "Forge", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.

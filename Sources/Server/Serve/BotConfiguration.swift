@@ -22,6 +22,7 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     /// Reconcile as soon as the bot starts (true for `serve`: it converges after downtime).
     public var reconcileAtStart = true
     public var defaultBranch: String
+    public var forge: ForgeSettings = ForgeSettings()
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
@@ -44,6 +45,12 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         self.logFormat = logFormat
         self.logLevel = logLevel
         self.deliveryWorkers = deliveryWorkers
+    }
+
+    func with(forge: ForgeSettings) -> BotConfiguration {
+        var copy = self
+        copy.forge = forge
+        return copy
     }
 
     public var description: String {
@@ -86,12 +93,13 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             throw ConfigError("--reconcile-interval must be a duration of at least 100ms, like 60s or 5m (got '\(intervalText)')")
         }
         let secret = try loadSecret(source, required: requireSecret)
+        let forge = try ForgeSettings.resolve(source, repo: source.value(.repo))
         return BotConfiguration(
             repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
             logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
             reconcileInterval: interval.seconds, defaultBranch: value(.defaultBranch) ?? "main"
-        )
+        ).with(forge: forge)
     }
 
     /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.

@@ -42,11 +42,25 @@ public struct ConfigOption: Sendable {
     public static let defaultBranch = ConfigOption(name: "default-branch", valueName: "BRANCH",
         help: "The branch PRs are assumed to target when only their refs are known (no forge, no webhook).", defaultValue: "main")
 
+    public static let forgeURL = ConfigOption(name: "forge-url", valueName: "URL",
+        help: "GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).", defaultValue: "https://api.github.com")
+    public static let forgeRepo = ConfigOption(name: "forge-repo", valueName: "OWNER/NAME",
+        help: "The repository on GitHub; derived from a github.com --repo URL when omitted.", defaultValue: nil)
+    public static let forgeTokenFile = ConfigOption(name: "forge-token-file", valueName: "FILE",
+        help: "File holding a GitHub token (or set SLIPWAY_FORGE_TOKEN). Never printed.", defaultValue: nil)
+    public static let forgeAppID = ConfigOption(name: "forge-app-id", valueName: "ID",
+        help: "GitHub App id, to authenticate as an App instead of with a token.", defaultValue: nil)
+    public static let forgeAppKeyFile = ConfigOption(name: "forge-app-key-file", valueName: "FILE",
+        help: "The GitHub App's private key (PEM).", defaultValue: nil)
+    public static let forgeInstallationID = ConfigOption(name: "forge-installation-id", valueName: "ID",
+        help: "The App's installation id (looked up from the repository when omitted).", defaultValue: nil)
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
     public static let serveOptions: [ConfigOption] = [
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .connectionTimeout, .reconcileInterval, .defaultBranch,
+        .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
     ]
 }

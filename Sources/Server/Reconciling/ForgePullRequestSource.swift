@@ -1,0 +1,32 @@
+import Foundation
+public import Forge
+public import Reconcile
+public import Store
+
+/// The forge's view of pull requests, for the reconciler.
+public struct ForgePullRequestSource: PullRequestSource {
+    let client: GitHubClient
+
+    public init(client: GitHubClient) {
+        self.client = client
+    }
+
+    public func openPullRequests() throws -> [PullRequestRecord] {
+        let formatter = ISO8601DateFormatter()
+        return try client.listOpenPullRequests().map { pr in
+            let headRepo = pr.head.repo?.fullName.lowercased()
+            let baseRepo = pr.base.repo?.fullName.lowercased()
+            return PullRequestRecord(
+                number: pr.number, state: .open, headSHA: pr.head.sha, baseRef: pr.base.ref, headRef: pr.head.ref,
+                isDraft: pr.draft ?? false, isFromFork: headRepo == nil || headRepo != baseRepo,
+                labels: pr.labels.map(\.name), author: pr.user?.login, headSeenAt: Date(),
+                updatedAt: pr.updatedAt.map { formatter.string(from: $0) }
+            )
+        }
+    }
+
+    public func hasWriteAccess(_ login: String) throws -> Bool {
+        guard !login.isEmpty else { return false }
+        return try client.collaboratorPermission(login).canWrite
+    }
+}
