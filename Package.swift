@@ -30,6 +30,8 @@ let package = Package(
         cLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
         cLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
         cLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        // glibc's process-control extensions (posix_spawn chdir/closefrom, pipe2, prctl).
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // Plain HTTP value types shared by the server and client wrappers (no C).
         .target(name: "HTTPTypes", dependencies: [], swiftSettings: swiftSettings),
@@ -61,14 +63,17 @@ let package = Package(
         .target(name: "Forge", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
         // An in-process fake GitHub API over real HTTP (loopback), for tests and the demo.
         .target(name: "FakeGitHub", dependencies: ["HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
+        // The worker side: builds, the process and command deploy drivers, health checks,
+        // supervision and teardown, driven by the store's job queue.
+        .target(name: "Runner", dependencies: ["CProcess", "Git", "HTTPClient", "Crypto", "Store", "Reconcile", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Reconcile", "Forge", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Reconcile", "Runner", "Forge", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Runner", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
         .executableTarget(name: "slipway-bench", dependencies: ["Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
@@ -89,6 +94,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -20,6 +20,7 @@ public enum SlipwayCLI {
                 DeliveriesCommand.command,
                 ValidateCommand.command,
                 PlanCommand.command,
+                EnvCommand.command,
                 versionCommand,
             ]
         )

@@ -1,0 +1,652 @@
+import Crypto
+import Foundation
+import Git
+import Reconcile
+import SlipwayCore
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one job end to end (read the spec at the SHA, check out, build, deploy, health; or tear
+/// down), keeps the environment's record current and fills the report. Owns the apps it
+/// supervises (one live app per environment, plus a candidate during a swap).
+final class JobExecutor: @unchecked Sendable {
+    let store: any Store
+    let repository: ManagedRepository
+    let configuration: RunnerConfiguration
+    let logger: Logger
+    let ports = PortAllocator()
+    private let reader = DesiredStateReader()
+    private let lock = NSLock()
+    private var apps: [String: AppSupervisor] = [:]
+    private var health = HealthChecker()
+
+    static let lockFileNames: Set<String> = [
+        "Package.resolved", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
+        "Pipfile.lock", "uv.lock", "Gemfile.lock", "go.sum", "Cargo.lock", "composer.lock", "mix.lock", "flake.lock",
+    ]
+
+    init(store: any Store, repository: ManagedRepository, configuration: RunnerConfiguration, logger: Logger) {
+        self.store = store
+        self.repository = repository
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func workspace(_ name: String) -> EnvironmentWorkspace {
+        EnvironmentWorkspace(workDir: configuration.workDir, environment: name)
+    }
+
+    /// The app serving `name`, if this runner supervises one.
+    func app(_ name: String) -> AppSupervisor? {
+        lock.lock()
+        defer { lock.unlock() }
+        return apps[name]
+    }
+
+    var appNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(apps.keys)
+    }
+
+    private func setApp(_ name: String, _ app: AppSupervisor?) -> AppSupervisor? {
+        lock.lock()
+        defer { lock.unlock() }
+        let old = apps[name]
+        apps[name] = app
+        return old
+    }
+
+    var policy: AppSupervisor.Policy {
+        AppSupervisor.Policy(restartLimit: configuration.restartLimit, firstBackoff: configuration.restartBackoff,
+                             maxBackoff: configuration.maxRestartBackoff, stableAfter: configuration.stableAfter,
+                             grace: configuration.killGrace)
+    }
+
+    // MARK: Jobs
+
+    struct Outcome {
+        var status: JobRecord.Status
+        var error: String?
+        var report: DeploymentReport
+    }
+
+    /// A phase failed: the report says which and why; the job ends with `status`.
+    struct Failure: Error {
+        var phase: DeploymentReport.Phase
+        var message: String
+        var logTail: [String] = []
+        var cancelled = false
+    }
+
+    func execute(_ job: JobRecord, cancellation: CancellationToken) -> Outcome {
+        var report = DeploymentReport(
+            environment: job.environment, environmentKind: job.environmentKind ?? .preview, jobKind: job.kind.rawValue,
+            pullRequest: job.pullRequest, sha: job.sha ?? "", contentID: job.contentID ?? "", specFile: job.specFile ?? "",
+            trigger: job.trigger, startedAt: Date()
+        )
+        let previous = try? store.environment(named: job.environment)
+        var redactor = Redactor()
+        do {
+            guard EnvironmentName.isValid(job.environment) else {
+                throw Failure(phase: .checkout, message: "'\(job.environment)' is not a valid environment name")
+            }
+            switch job.kind {
+            case .deploy: try deploy(job, previous: previous, report: &report, redactor: &redactor, cancellation: cancellation)
+            case .teardown: try teardown(job, previous: previous, report: &report, redactor: &redactor, cancellation: cancellation)
+            }
+            report.outcome = .succeeded
+            report.finishedAt = Date()
+            return Outcome(status: .succeeded, error: nil, report: report)
+        } catch let failure as Failure {
+            let message = redactor.redact(failure.message)
+            report.outcome = failure.cancelled ? .cancelled : .failed
+            report.failedPhase = failure.phase
+            report.failure = message
+            report.failureLogTail = failure.logTail.map(redactor.redact)
+            report.finishedAt = Date()
+            recordFailure(job, previous: previous, report: report, cancelled: failure.cancelled)
+            return Outcome(status: failure.cancelled ? .cancelled : .failed, error: message, report: report)
+        } catch {
+            let message = redactor.redact("\(error)")
+            report.outcome = .failed
+            report.failure = message
+            report.finishedAt = Date()
+            recordFailure(job, previous: previous, report: report, cancelled: false)
+            return Outcome(status: .failed, error: message, report: report)
+        }
+    }
+
+    private func recordFailure(_ job: JobRecord, previous: EnvironmentRecord?, report: DeploymentReport, cancelled: Bool) {
+        let now = Date()
+        var record = (try? store.environment(named: job.environment)) ?? previous
+        if cancelled, var restored = previous {
+            // Cancelled (a newer job waits, or the bot stops): the environment is as before.
+            restored.lastError = report.failure
+            restored.updatedAt = now
+            record = restored
+        } else if record == nil {
+            guard job.kind == .deploy else { return }
+            record = EnvironmentRecord(name: job.environment, kind: report.environmentKind, pullRequest: job.pullRequest,
+                                       sha: report.sha, contentID: report.contentID, specFile: report.specFile,
+                                       status: .failed, createdAt: now, updatedAt: now)
+        }
+        guard var record else { return }
+        if !cancelled { record.status = .failed }
+        record.lastError = report.failure
+        record.updatedAt = now
+        save(record)
+    }
+
+    private func save(_ record: EnvironmentRecord) {
+        do {
+            try store.saveEnvironment(record)
+        } catch {
+            logger.error("could not save the environment", ["env": record.name, "error": "\(error)"])
+        }
+    }
+
+    // MARK: Deploy
+
+    private func deploy(_ job: JobRecord, previous: EnvironmentRecord?, report: inout DeploymentReport, redactor: inout Redactor,
+                        cancellation: CancellationToken) throws {
+        guard let sha = job.sha, let specFile = job.specFile else {
+            throw Failure(phase: .checkout, message: "the job names no commit or spec file")
+        }
+        let resolved = try readSpec(sha: sha, specFile: specFile, phase: .checkout)
+        let spec = resolved.spec
+        report.environmentKind = spec.kind
+        if report.contentID.isEmpty { report.contentID = resolved.contentID }
+        report.neutralization = ChildEnvironment.neutralizationSummary(spec)
+        let space = workspace(job.environment)
+        try prepare(space)
+        space.killOrphans(grace: configuration.killGrace)
+
+        let environment: ChildEnvironment
+        do {
+            environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: sha, pullRequest: job.pullRequest,
+                                                    home: space.home, secretSource: configuration.secretSource)
+        } catch {
+            throw Failure(phase: .neutralization, message: error.message)
+        }
+        for value in environment.secretValues { redactor.add(value) }
+
+        let now = Date()
+        var record = previous ?? EnvironmentRecord(name: job.environment, kind: spec.kind, pullRequest: job.pullRequest, sha: sha,
+                                                   contentID: report.contentID, specFile: specFile, status: .building,
+                                                   createdAt: now, updatedAt: now)
+        record.kind = spec.kind
+        record.pullRequest = job.pullRequest
+        record.sha = sha
+        record.contentID = report.contentID
+        record.specFile = specFile
+        if record.status == .tornDown { record.createdAt = now }
+        record.status = .building
+        record.lastError = nil
+        record.updatedAt = now
+        save(record)
+
+        // Check out into the slot the live version does not use.
+        let slot = space.buildSlot()
+        let checkout = space.path(slot)
+        do {
+            try repository.withRepository { repo in
+                guard let commit = ObjectID(hex: sha) else { throw RunnerError("not a commit id: \(sha)") }
+                try repo.checkout(commit: commit, into: checkout)
+            }
+        } catch {
+            throw Failure(phase: .checkout, message: "cannot check out \(sha.prefix(12)): \(error)")
+        }
+
+        for (index, step) in spec.build.enumerated() {
+            let name = step.name.map { "build: \($0)" } ?? "build \(index + 1)"
+            let log = "logs/\(job.id)-build-\(index + 1).log"
+            let outcome = try runStep(name: name, command: step.run, environment: environment.variables, directory: checkout,
+                                      log: log, space: space, secrets: environment.secretValues, timeout: step.timeout,
+                                      cancellation: cancellation, report: &report, phase: .build)
+            _ = outcome
+        }
+        report.lockFiles = lockFiles(in: checkout)
+        for artifact in spec.artifacts {
+            let path = (checkout as NSString).appendingPathComponent(artifact)
+            guard !artifact.hasPrefix("/"), !artifact.split(separator: "/").contains(".."),
+                  let digest = try? Crypto.SHA256.hash(fileAt: path) else {
+                throw Failure(phase: .build, message: "the declared artifact \(artifact) was not produced by the build")
+            }
+            report.artifacts[artifact] = Hex.encode(digest)
+        }
+        if let reason = cancellation.reason { throw Failure(phase: .build, message: "cancelled: \(reason)", cancelled: true) }
+
+        record.status = .deploying
+        record.updatedAt = Date()
+        save(record)
+
+        switch spec.deploy.driver {
+        case .process:
+            try deployProcess(job, spec: spec, sha: sha, slot: slot, checkout: checkout, environment: environment, space: space,
+                              record: &record, report: &report, cancellation: cancellation)
+        case .command:
+            try deployCommand(job, spec: spec, sha: sha, checkout: checkout, environment: environment, space: space,
+                              record: &record, report: &report, cancellation: cancellation)
+        case .kubernetes:
+            throw Failure(phase: .deploy, message: "deploy.driver kubernetes is not supported by this runner")
+        }
+    }
+
+    private func deployProcess(_ job: JobRecord, spec: EnvironmentSpec, sha: String, slot: String, checkout: String,
+                               environment: ChildEnvironment, space: EnvironmentWorkspace, record: inout EnvironmentRecord,
+                               report: inout DeploymentReport, cancellation: CancellationToken) throws {
+        guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
+        let port: Int
+        let fifo: String
+        do {
+            port = try ports.allocate()
+            fifo = try space.makeFIFO(slot: slot)
+        } catch {
+            throw Failure(phase: .deploy, message: error.message)
+        }
+        var variables = environment.variables
+        variables["PORT"] = "\(port)"
+        let launch = AppSupervisor.Launch(
+            command: ChildCommand(shell: run, environment: variables, directory: checkout), port: port, slot: slot, fifo: fifo,
+            logPath: space.appLog, secrets: environment.secretValues, label: "\(job.environment)@\(sha.prefix(7))"
+        )
+        let candidate = AppSupervisor(launch: launch, policy: policy, restartsEnabled: false) { [weak self] app, event in
+            self?.appEvent(job.environment, app: app, event: event)
+        }
+        let startedAt = Date()
+        let started: (pid: pid_t, start: UInt64)
+        do {
+            started = try candidate.start()
+        } catch {
+            ports.release(port)
+            throw Failure(phase: .deploy, message: "cannot start deploy.run: \(error.message)")
+        }
+        space.addOrphan(pid: started.pid)
+        report.steps.append(.init(name: "deploy", command: run, exitCode: nil, startedAt: startedAt, durationSeconds: 0, log: "app.log"))
+
+        let path = spec.health?.path ?? "/"
+        let timeout = (spec.health?.timeout ?? configuration.defaultHealthTimeout).seconds
+        let outcome = health.wait(url: "http://127.0.0.1:\(port)\(path)", timeout: timeout, anyStatus: spec.health == nil) {
+            if let reason = cancellation.reason { return "cancelled: \(reason)" }
+            if let exited = candidate.exited { return "\(exited) before it answered the health check" }
+            return nil
+        }
+        report.health = outcome.attempts
+        report.steps[report.steps.count - 1].durationSeconds = Date().timeIntervalSince(startedAt)
+        guard outcome.healthy else {
+            let tail = RedactingLogWriter.tail(of: space.appLog, lines: configuration.failureTailLines)
+            candidate.stop()
+            ports.release(port)
+            space.clearOrphans()
+            throw Failure(phase: .health, message: outcome.failure ?? "unhealthy", logTail: tail, cancelled: cancellation.isCancelled)
+        }
+
+        // Healthy: the new version takes over, then the old one stops.
+        candidate.enableRestarts()
+        let old = setApp(job.environment, candidate)
+        let oldLive = space.readLive()
+        space.writeLive(.init(sha: sha, contentID: report.contentID, specFile: spec.file, slot: slot, port: port,
+                              pid: started.pid, processStart: started.start))
+        record.status = .healthy
+        record.port = port
+        record.pid = started.pid
+        record.processStart = started.start
+        record.url = "http://127.0.0.1:\(port)"
+        record.lastError = nil
+        record.updatedAt = Date()
+        save(record)
+        space.clearOrphans()
+        report.url = record.url
+        if let old {
+            old.stop()
+            ports.release(old.launch.port)
+        } else if let oldLive, ProcStat.matches(pid: oldLive.pid, startTime: oldLive.processStart) {
+            ProcessGroup(id: oldLive.pid).terminate(grace: configuration.killGrace)
+            ports.release(oldLive.port)
+        }
+    }
+
+    private func deployCommand(_ job: JobRecord, spec: EnvironmentSpec, sha: String, checkout: String,
+                               environment: ChildEnvironment, space: EnvironmentWorkspace, record: inout EnvironmentRecord,
+                               report: inout DeploymentReport, cancellation: CancellationToken) throws {
+        guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
+        _ = try runStep(name: "deploy", command: run, environment: environment.variables, directory: checkout,
+                        log: "logs/\(job.id)-deploy.log", space: space, secrets: environment.secretValues,
+                        timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .deploy)
+        var url: String?
+        if let template = spec.deploy.url {
+            do {
+                url = try Template(template, name: "deploy.url").render(Self.context(job.environment, sha: sha, pullRequest: job.pullRequest), strict: true)
+            } catch {
+                throw Failure(phase: .deploy, message: "deploy.url: \(error.description)")
+            }
+        }
+        if let url, let check = spec.health {
+            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            let outcome = health.wait(url: base + check.path, timeout: check.timeout.seconds, anyStatus: false) {
+                cancellation.reason.map { "cancelled: \($0)" }
+            }
+            report.health = outcome.attempts
+            guard outcome.healthy else {
+                throw Failure(phase: .health, message: outcome.failure ?? "unhealthy", cancelled: cancellation.isCancelled)
+            }
+        }
+        // A process app from an earlier spec of this environment is replaced.
+        if let old = setApp(job.environment, nil) {
+            old.stop()
+            ports.release(old.launch.port)
+        }
+        space.writeLive(nil)
+        record.status = .healthy
+        record.url = url
+        record.port = nil
+        record.pid = nil
+        record.processStart = nil
+        record.lastError = nil
+        record.updatedAt = Date()
+        save(record)
+        report.url = url
+    }
+
+    // MARK: Teardown
+
+    private func teardown(_ job: JobRecord, previous: EnvironmentRecord?, report: inout DeploymentReport, redactor: inout Redactor,
+                          cancellation: CancellationToken) throws {
+        let space = workspace(job.environment)
+        guard var record = previous else {
+            // Never deployed here: only leftovers to remove.
+            space.killOrphans(grace: configuration.killGrace)
+            space.remove()
+            return
+        }
+        report.sha = record.sha
+        report.contentID = record.contentID
+        report.specFile = record.specFile
+        report.environmentKind = record.kind
+        let spec = try? readSpec(sha: record.sha, specFile: record.specFile, phase: .teardown).spec
+
+        if spec?.deploy.driver == .command, let spec, let command = spec.deploy.teardown {
+            try prepare(space)
+            let environment: ChildEnvironment
+            do {
+                environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: record.sha,
+                                                        pullRequest: record.pullRequest, home: space.home,
+                                                        secretSource: configuration.secretSource)
+            } catch {
+                throw Failure(phase: .neutralization, message: error.message)
+            }
+            for value in environment.secretValues { redactor.add(value) }
+            report.neutralization = ChildEnvironment.neutralizationSummary(spec)
+            // The teardown runs in a checkout of the deployed commit.
+            let checkout = space.path(EnvironmentWorkspace.slots[0])
+            do {
+                try repository.withRepository { repo in
+                    guard let commit = ObjectID(hex: record.sha) else { throw RunnerError("not a commit id: \(record.sha)") }
+                    try repo.checkout(commit: commit, into: checkout)
+                }
+            } catch {
+                throw Failure(phase: .teardown, message: "cannot check out \(record.sha.prefix(12)): \(error)")
+            }
+            _ = try runStep(name: "teardown", command: command, environment: environment.variables, directory: checkout,
+                            log: "logs/\(job.id)-teardown.log", space: space, secrets: environment.secretValues,
+                            timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .teardown)
+        }
+
+        stopApp(job.environment, record: record)
+        space.killOrphans(grace: configuration.killGrace)
+        space.remove()
+        record.status = .tornDown
+        record.pid = nil
+        record.processStart = nil
+        record.port = nil
+        record.url = nil
+        record.lastError = nil
+        record.updatedAt = Date()
+        save(record)
+    }
+
+    /// Stops the app of `name`, supervised or (after a failed adoption) known only by its record.
+    func stopApp(_ name: String, record: EnvironmentRecord?) {
+        if let app = setApp(name, nil) {
+            app.stop()
+            ports.release(app.launch.port)
+        }
+        let live = workspace(name).readLive()
+        for (pid, start) in [(record?.pid, record?.processStart), (live?.pid, live?.processStart)] {
+            if let pid, let start, ProcStat.matches(pid: pid, startTime: start) {
+                ProcessGroup(id: pid).terminate(grace: configuration.killGrace)
+            }
+        }
+        if let port = record?.port { ports.release(port) }
+        workspace(name).writeLive(nil)
+    }
+
+    // MARK: Supervision events
+
+    private func appEvent(_ name: String, app: AppSupervisor, event: AppSupervisor.Event) {
+        guard self.app(name) === app else { return }
+        guard var record = try? store.environment(named: name) else { return }
+        let space = workspace(name)
+        switch event {
+        case .restarted(let pid, let start):
+            logger.warning("app restarted", ["env": name, "pid": "\(pid)"])
+            record.pid = pid
+            record.processStart = start
+            if var live = space.readLive() {
+                live.pid = pid
+                live.processStart = start
+                space.writeLive(live)
+            }
+        case .gaveUp(let reason):
+            logger.error("app keeps crashing; environment failed", ["env": name, "reason": reason])
+            _ = setApp(name, nil)
+            ports.release(app.launch.port)
+            space.writeLive(nil)
+            record.status = .failed
+            record.lastError = reason
+            record.pid = nil
+            record.processStart = nil
+        }
+        record.updatedAt = Date()
+        save(record)
+    }
+
+    // MARK: Adoption after a restart of the bot
+
+    /// Finds the apps the store says run: adopts those still alive (same pid and start time),
+    /// starts the others again from their checkout. Kills leftovers of interrupted jobs.
+    func adoptEnvironments() {
+        let records: [EnvironmentRecord]
+        do {
+            records = try store.environments()
+        } catch {
+            logger.error("could not list environments to adopt", ["error": "\(error)"])
+            return
+        }
+        for record in records where record.status != .tornDown && EnvironmentName.isValid(record.name) && app(record.name) == nil {
+            let space = workspace(record.name)
+            let killed = space.killOrphans(grace: configuration.killGrace)
+            if killed > 0 { logger.warning("stopped processes left by an interrupted job", ["env": record.name, "count": "\(killed)"]) }
+            guard let live = space.readLive(), let pid = record.pid, let start = record.processStart, live.pid == pid else { continue }
+            let resolved = try? readSpec(sha: live.sha, specFile: live.specFile, phase: .deploy)
+            var launch: AppSupervisor.Launch?
+            if let spec = resolved?.spec, let run = spec.deploy.run,
+               let environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
+                                                            pullRequest: record.pullRequest, home: space.home,
+                                                            secretSource: configuration.secretSource),
+               let fifo = try? space.makeFIFO(slot: live.slot) {
+                var variables = environment.variables
+                variables["PORT"] = "\(live.port)"
+                launch = AppSupervisor.Launch(
+                    command: ChildCommand(shell: run, environment: variables, directory: space.path(live.slot)), port: live.port,
+                    slot: live.slot, fifo: fifo, logPath: space.appLog, secrets: environment.secretValues,
+                    label: "\(record.name)@\(live.sha.prefix(7))"
+                )
+            }
+            let alive = ProcStat.matches(pid: pid, startTime: start)
+            guard let launch else {
+                if !alive {
+                    var failed = record
+                    failed.status = .failed
+                    failed.lastError = "the app stopped while the bot was down and cannot be started again (spec unreadable at \(live.sha.prefix(7)))"
+                    failed.pid = nil
+                    failed.processStart = nil
+                    failed.updatedAt = Date()
+                    save(failed)
+                    space.writeLive(nil)
+                } else {
+                    logger.warning("adopted an app whose spec cannot be read; it will not be restarted", ["env": record.name])
+                }
+                continue
+            }
+            let app = AppSupervisor(launch: launch, policy: policy, restartsEnabled: true) { [weak self] app, event in
+                self?.appEvent(record.name, app: app, event: event)
+            }
+            do {
+                if alive {
+                    try app.adopt(pid: pid, start: start)
+                    ports.reserve(live.port)
+                    _ = setApp(record.name, app)
+                    logger.info("adopted a running app", ["env": record.name, "pid": "\(pid)", "port": "\(live.port)"])
+                } else {
+                    ports.reserve(live.port)
+                    let started = try app.start()
+                    _ = setApp(record.name, app)
+                    var updated = record
+                    updated.pid = started.pid
+                    updated.processStart = started.start
+                    updated.updatedAt = Date()
+                    save(updated)
+                    var moved = live
+                    moved.pid = started.pid
+                    moved.processStart = started.start
+                    space.writeLive(moved)
+                    logger.warning("the app had stopped while the bot was down; started it again", ["env": record.name, "pid": "\(started.pid)"])
+                }
+            } catch {
+                logger.error("could not adopt or restart an app", ["env": record.name, "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Stops supervising every app and leaves them running (for the next bot to adopt).
+    func detachAll() {
+        lock.lock()
+        let all = apps
+        apps.removeAll()
+        lock.unlock()
+        for app in all.values { app.detach() }
+    }
+
+    /// Stops every app this runner supervises.
+    func stopAll() {
+        lock.lock()
+        let all = apps
+        apps.removeAll()
+        lock.unlock()
+        for (name, app) in all {
+            app.stop()
+            ports.release(app.launch.port)
+            workspace(name).writeLive(nil)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func prepare(_ space: EnvironmentWorkspace) throws {
+        do {
+            try space.prepare()
+        } catch {
+            throw Failure(phase: .checkout, message: error.message)
+        }
+    }
+
+    private func readSpec(sha: String, specFile: String, phase: DeploymentReport.Phase) throws -> ResolvedSpec {
+        let short = String(sha.prefix(7))
+        do {
+            return try repository.withRepository { repo -> ResolvedSpec in
+                guard let commit = ObjectID(hex: sha) else { throw RunnerError("not a commit id: \(sha)") }
+                if (try? repo.commit(commit)) == nil { try repository.fetch() }
+                switch try reader.specs(repo, at: sha) {
+                case .invalid(let problems):
+                    throw RunnerError("the specs at \(short) are invalid: \(problems.first ?? "")")
+                case .specs(let specs):
+                    guard let match = specs.first(where: { $0.spec.file == specFile }) else {
+                        throw RunnerError("\(specFile) does not exist at \(short)")
+                    }
+                    return match
+                }
+            }
+        } catch let error as RunnerError {
+            throw Failure(phase: phase, message: error.message)
+        } catch {
+            throw Failure(phase: phase, message: "cannot read \(specFile) at \(short): \(error)")
+        }
+    }
+
+    /// Runs one step, records it, and throws a failure (with the log's tail) unless it exited 0.
+    private func runStep(name: String, command: String, environment: [String: String], directory: String, log: String,
+                         space: EnvironmentWorkspace, secrets: [String], timeout: Duration, cancellation: CancellationToken,
+                         report: inout DeploymentReport, phase: DeploymentReport.Phase) throws -> StepRunner.Result {
+        if let reason = cancellation.reason { throw Failure(phase: phase, message: "cancelled: \(reason)", cancelled: true) }
+        let logPath = space.path(log)
+        if let writer = try? RedactingLogWriter(path: logPath, secrets: secrets) {
+            writer.write("$ \(command)\n")
+        }
+        let result: StepRunner.Result
+        do {
+            result = try StepRunner(grace: configuration.killGrace).run(
+                ChildCommand(shell: command, environment: environment, directory: directory), logPath: logPath, secrets: secrets,
+                timeout: timeout.seconds, cancellation: cancellation, started: { space.addOrphan(pid: $0) }
+            )
+        } catch {
+            throw Failure(phase: phase, message: "\(name): cannot start: \(error.message)")
+        }
+        space.clearOrphans()
+        report.steps.append(.init(name: name, command: command, exitCode: result.exitCode, killedBecause: result.killedBecause,
+                                  startedAt: result.startedAt, durationSeconds: result.duration, log: log))
+        let tail = { RedactingLogWriter.tail(of: logPath, lines: self.configuration.failureTailLines) }
+        switch result.killedBecause {
+        case "cancelled":
+            throw Failure(phase: phase, message: "\(name) cancelled: \(cancellation.reason ?? "")", logTail: tail(), cancelled: true)
+        case "timeout":
+            throw Failure(phase: phase, message: "\(name) (`\(command)`) timed out after \(timeout)", logTail: tail())
+        default:
+            guard result.exitCode == 0 else {
+                throw Failure(phase: phase, message: "\(name) (`\(command)`) exited with code \(result.exitCode.map(String.init) ?? "?")",
+                              logTail: tail())
+            }
+        }
+        return result
+    }
+
+    /// SHA-256 of every lock file in the checkout (dependency folders and `.git` skipped).
+    private func lockFiles(in checkout: String) -> [String: String] {
+        var found: [String: String] = [:]
+        let root = URL(fileURLWithPath: checkout)
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isDirectoryKey], options: []) else {
+            return found
+        }
+        let prefix = root.standardizedFileURL.path + "/"
+        for case let url as URL in walker {
+            let name = url.lastPathComponent
+            if name == "node_modules" || name == ".git" {
+                walker.skipDescendants()
+                continue
+            }
+            guard Self.lockFileNames.contains(name), let digest = try? Crypto.SHA256.hash(fileAt: url.path) else { continue }
+            let path = url.standardizedFileURL.path
+            found[path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : name] = Hex.encode(digest)
+        }
+        return found
+    }
+
+    static func context(_ name: String, sha: String, pullRequest: Int?) -> TemplateValue {
+        var fields: [String: TemplateValue] = ["env": .object(["name": .string(name)]), "sha": .string(sha)]
+        if let pullRequest { fields["pr"] = .object(["number": .number(Double(pullRequest))]) }
+        return .object(fields)
+    }
+}

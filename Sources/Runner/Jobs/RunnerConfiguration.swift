@@ -1,0 +1,41 @@
+public import Foundation
+public import SlipwayCore
+
+/// The runner's knobs. The defaults suit `slipway serve`; tests shorten the timings.
+public struct RunnerConfiguration: Sendable {
+    /// `<work-dir>`: environments live in `<work-dir>/envs/<name>/`.
+    public var workDir: String
+    /// Parallel jobs (`--workers N`).
+    public var workers: Int = 2
+    /// This bot instance's stable id; workers lease jobs as `<instance>/runner-<index>`.
+    public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    /// How long a claimed job stays ours without renewal (renewed every third of it).
+    public var lease: TimeInterval = 60
+    /// Idle workers look for jobs this often (and at once after `wake()`).
+    public var pollInterval: TimeInterval = 1
+    /// A running job checks the store for a cancellation request this often.
+    public var cancelPollInterval: TimeInterval = 0.25
+    /// SIGTERM → SIGKILL delay when a process group is stopped.
+    public var killGrace: TimeInterval = 5
+    /// Timeout of the command driver's `deploy.run` and `deploy.teardown`.
+    public var commandTimeout: Duration = .minutes(15)
+    /// Health check timeout of a process app whose spec has no `health` (any HTTP answer on `/`).
+    public var defaultHealthTimeout: Duration = .seconds(30)
+    /// A crashed app is restarted at most this many times in a row, then the environment fails.
+    public var restartLimit: Int = 5
+    /// First restart delay; doubles with each consecutive restart, at most `maxRestartBackoff`.
+    public var restartBackoff: TimeInterval = 1
+    public var maxRestartBackoff: TimeInterval = 60
+    /// A run this long resets the consecutive restart count.
+    public var stableAfter: TimeInterval = 60
+    /// `stop()` lets running jobs finish this long, then cancels them.
+    public var shutdownDeadline: TimeInterval = 30
+    /// Where `secrets: { env: NAME }` values come from (the bot's own environment by default).
+    public var secretSource: [String: String] = ProcessInfo.processInfo.environment
+    /// Lines of the failing log kept in the report.
+    public var failureTailLines: Int = 20
+
+    public init(workDir: String) {
+        self.workDir = workDir
+    }
+}
