@@ -23,11 +23,15 @@ public final class Reconciler: @unchecked Sendable {
     /// The forge's list of open PRs, when one is configured.
     public let pullRequestSource: (any PullRequestSource)?
     let logger: Logger
+    /// Told about the jobs each reconcile queued (wakes the runner).
+    let onEnqueue: (@Sendable ([JobRecord]) -> Void)?
     private let lock = NSLock()
     private let reader = DesiredStateReader()
 
     public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main",
-                pullRequestSource: (any PullRequestSource)? = nil, logger: Logger) {
+                pullRequestSource: (any PullRequestSource)? = nil, logger: Logger,
+                onEnqueue: (@Sendable ([JobRecord]) -> Void)? = nil) {
+        self.onEnqueue = onEnqueue
         self.pullRequestSource = pullRequestSource
         self.repository = repository
         self.store = store
@@ -76,6 +80,7 @@ public final class Reconciler: @unchecked Sendable {
                                         "reason": job.reason, "trigger": trigger])
         }
         for note in plan.notes { logger.info(note) }
+        if !enqueued.isEmpty { onEnqueue?(enqueued) }
         return ReconcileResult(plan: plan, enqueued: enqueued, timings: timings)
     }
 

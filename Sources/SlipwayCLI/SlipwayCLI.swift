@@ -1,9 +1,10 @@
 public import CommandLineKit
+import SlipwayCore
 import Foundation
 
 /// The `slipway` command tree and its entry point.
 public enum SlipwayCLI {
-    public static let version = "0.1.0"
+    public static let version = SlipwayVersion.current
 
     /// Every command that works today. A command is listed only once it does what its help says.
     public static var root: Command {

@@ -178,13 +178,18 @@ enum Migrator {
             CREATE INDEX jobs_environment ON jobs (environment, status);
             """
         ),
+        Migration(
+            version: 4,
+            sqlite: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+            postgres: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
         try db.transaction(.immediate) {
             let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0.int("version") })
-            for migration in migrations where !applied.contains(migration.version) {
+            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
                 try db.execute(migration.sqlite)
                 try db.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, datetime('now'))",
                            [.integer(Int64(migration.version))])
@@ -198,7 +203,7 @@ enum Migrator {
             try db.execute("SELECT pg_advisory_xact_lock(7301)")
             try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
             let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0.int("version") })
-            for migration in migrations where !applied.contains(migration.version) {
+            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
                 try db.execute(migration.postgres)
                 try db.run("INSERT INTO schema_migrations (version) VALUES ($1)", [.int(Int64(migration.version))])
             }

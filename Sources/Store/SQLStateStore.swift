@@ -224,6 +224,64 @@ extension SQLStateStore {
         }
     }
 
+    public func releaseJobs(ownedBy instance: String) throws -> Int {
+        try inTransaction("release jobs") { x in
+            var released = 0
+            for row in try x.rows("SELECT id, lease_owner FROM jobs WHERE status = 'running'", []) {
+                guard let owner = row.string("lease_owner"), owner.hasPrefix(instance + "/"), let id = row.int64("id") else { continue }
+                released += try x.change("UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_until = NULL WHERE id = ?", [.int(id)])
+            }
+            return released
+        }
+    }
+
+    // MARK: Key-value
+
+    public func setValue(_ value: String?, forKey key: String) throws {
+        try inTransaction("set value") { x in
+            if let value {
+                try x.change("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             [.text(key), .text(value)])
+            } else {
+                try x.change("DELETE FROM kv WHERE key = ?", [.text(key)])
+            }
+        }
+    }
+
+    public func value(forKey key: String) throws -> String? {
+        try inTransaction("read value") { x in
+            try x.rows("SELECT value FROM kv WHERE key = ?", [.text(key)]).first?.string("value")
+        }
+    }
+
+    public func values(withPrefix prefix: String) throws -> [String: String] {
+        try inTransaction("read values") { x in
+            var result: [String: String] = [:]
+            for row in try x.rows("SELECT key, value FROM kv WHERE key >= ? AND key < ?", [.text(prefix), .text(prefix + "\u{10FFFF}")]) {
+                if let key = row.string("key"), key.hasPrefix(prefix) { result[key] = row.string("value") ?? "" }
+            }
+            return result
+        }
+    }
+
+    public func nextCounter(_ name: String) throws -> Int64 {
+        try inTransaction("next counter") { x in
+            // One atomic statement, so concurrent replicas never get the same number.
+            let rows = try x.rows(
+                """
+                INSERT INTO kv (key, value) VALUES (?, '1')
+                ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(kv.value AS BIGINT) + 1 AS TEXT)
+                RETURNING value
+                """,
+                [.text("counter:" + name)]
+            )
+            guard let value = rows.first?.string("value").flatMap({ Int64($0) }) else {
+                throw StoreError(operation: "next counter", message: "the counter \(name) returned nothing")
+            }
+            return value
+        }
+    }
+
     static func job(_ row: any SQLRow) -> JobRecord {
         JobRecord(
             id: row.int64("id") ?? 0, environment: row.string("environment") ?? "",

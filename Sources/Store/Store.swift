@@ -94,4 +94,19 @@ public protocol Store: AnyObject, Sendable {
 
     /// Records the end of a job run by `owner`.
     func finishJob(id: Int64, owner: String, status: JobRecord.Status, error: String?, now: Date) throws
+
+    /// Puts back every job leased by a worker of `instance` (owners `<instance>/<worker>`), when
+    /// that instance starts again after dying. Returns how many.
+    func releaseJobs(ownedBy instance: String) throws -> Int
+
+    // MARK: Small state
+
+    /// Sets (or, with nil, removes) a value in the key-value table (comment sections, forge
+    /// update queue state).
+    func setValue(_ value: String?, forKey key: String) throws
+    func value(forKey key: String) throws -> String?
+    /// Every key starting with `prefix`, with its value.
+    func values(withPrefix prefix: String) throws -> [String: String]
+    /// A counter shared by every replica: each call returns a larger number.
+    func nextCounter(_ name: String) throws -> Int64
 }

@@ -131,3 +131,40 @@ extension StoreConformanceTests {
         #expect(Set(claimed.map(\.environment)).count == 10)
     }
 }
+
+extension StoreConformanceTests {
+    @Test("values, prefixes and counters", arguments: Backend.allCases)
+    func keyValue(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        try store.setValue("one", forKey: "a:1")
+        try store.setValue("two", forKey: "a:2")
+        try store.setValue("other", forKey: "b:1")
+        try store.setValue("uno", forKey: "a:1")
+        #expect(try store.value(forKey: "a:1") == "uno")
+        #expect(try store.values(withPrefix: "a:") == ["a:1": "uno", "a:2": "two"])
+        try store.setValue(nil, forKey: "a:2")
+        #expect(try store.value(forKey: "a:2") == nil)
+        let lock = NSLock()
+        nonisolated(unsafe) var numbers: [Int64] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<25 {
+                if let n = try? store.nextCounter("versions") { lock.lock(); numbers.append(n); lock.unlock() }
+            }
+        }
+        #expect(numbers.count == 100)
+        #expect(Set(numbers).count == 100)
+        #expect(numbers.max() == 100)
+    }
+
+    @Test("a restarted instance takes back its running jobs", arguments: Backend.allCases)
+    func releaseOwnJobs(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        try store.enqueue([action(.create, "a", content: "1"), action(.create, "b", content: "2")], trigger: "t", now: Date())
+        _ = try store.claimJob(owner: "host-1/0", lease: 600, now: Date())
+        _ = try store.claimJob(owner: "host-2/0", lease: 600, now: Date())
+        #expect(try store.releaseJobs(ownedBy: "host-1") == 1)
+        #expect(try store.pendingJobs().map(\.status).sorted { $0.rawValue < $1.rawValue } == [.queued, .running])
+    }
+}

@@ -1,7 +1,10 @@
 import Foundation
 import HTTPServer
+import Forge
+import Git
 import HTTPTypes
 public import Reconcile
+public import Runner
 public import SlipwayCore
 public import Store
 
@@ -22,46 +25,100 @@ public final class BotApplication: @unchecked Sendable {
     private let workers: DeliveryWorkers
     /// Nil in journal-only mode (no `--repo`).
     public let reconciler: Reconciler?
+    let pipeline: Pipeline?
+    /// The runner (nil without `--repo`).
+    public var runner: RunnerService? { pipeline?.runner }
     private var reconcileLoop: ReconcileLoop?
     private let lock = NSLock()
     private var stopped = false
 
+    /// The parts that exist only with `--repo`: the mirror, the reconciler, the runner and the
+    /// forge update queue.
+    struct Pipeline {
+        var reconciler: Reconciler
+        var runner: RunnerService
+        var forgeQueue: ForgeUpdateQueue?
+        var forgeClient: GitHubClient?
+    }
+
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
-    /// the reconciler; without, the bot only journals (useful to try the webhook set-up first).
-    /// `handler` replaces the delivery handler (tests).
-    public static func build(configuration: BotConfiguration, logger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+    /// the reconciler, the runner executes the jobs, and the forge (when configured) gets the PR
+    /// comment and statuses; without, the bot only journals (useful to try the webhook set-up
+    /// first). `handler` replaces the delivery handler (tests).
+    public static func build(configuration: BotConfiguration, logger baseLogger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
         try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
+        var redactor = baseLogger.redactor
+        redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
+        if case .token(let token)? = configuration.forge.credentials { redactor.add(token) }
+        var logger = baseLogger
+        logger.redactor = redactor
+
         let store = try configuration.store.open()
-        var reconciler: Reconciler?
+        let instance = try InstanceID.load(workDir: configuration.workDir)
+        var pipeline: Pipeline?
         if let source = configuration.repo {
-            let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir)
-            reconciler = Reconciler(repository: repository, store: store, defaultBranch: configuration.defaultBranch, logger: logger)
+            pipeline = try buildPipeline(source: source, configuration: configuration, store: store, instance: instance,
+                                         redactor: redactor, logger: logger)
         }
         let chosen: any DeliveryHandler = handler
-            ?? reconciler.map { ReconcilingHandler(reconciler: $0, store: store) }
+            ?? pipeline.map { ReconcilingHandler(reconciler: $0.reconciler, store: store) }
             ?? LoggingDeliveryHandler()
-        return BotApplication(instance: try InstanceID.load(workDir: configuration.workDir), configuration: configuration, store: store,
-                              logger: logger, handler: chosen, reconciler: reconciler)
+        return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
+                              pipeline: pipeline)
+    }
+
+    static func buildPipeline(source: String, configuration: BotConfiguration, store: any Store, instance: String,
+                              redactor: Redactor, logger: Logger) throws -> Pipeline {
+        var gitCredentials: GitCredentials?
+        if case .token(let token)? = configuration.forge.credentials, source.hasPrefix("https://") {
+            gitCredentials = .token(token)
+        }
+        let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir, credentials: gitCredentials)
+
+        var client: GitHubClient?
+        var queue: ForgeUpdateQueue?
+        if let credentials = configuration.forge.credentials, let forgeRepository = configuration.forge.repository {
+            do {
+                let forgeClient = try GitHubClient(
+                    configuration: .init(apiBaseURL: configuration.forge.apiBaseURL, repository: forgeRepository, version: SlipwayVersion.current),
+                    credentials: credentials, logger: logger)
+                client = forgeClient
+                queue = try ForgeUpdateQueue(performer: GitHubUpdatePerformer(client: forgeClient), persistence: StoreForgePersistence(store: store),
+                                         logger: logger)
+            } catch {
+                throw ConfigError("the forge is not usable: \(error)")
+            }
+        }
+
+        var runnerConfiguration = RunnerConfiguration(workDir: configuration.workDir)
+        runnerConfiguration.instance = instance
+        runnerConfiguration.workers = configuration.runnerWorkers
+        // Specs may take secrets from the bot's environment, but never Slipway's own.
+        runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
+        let observer = BotDeploymentObserver(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger)
+        let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
+        let reconciler = Reconciler(
+            repository: repository, store: store, defaultBranch: configuration.defaultBranch,
+            pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, logger: logger,
+            onEnqueue: { _ in runner.wake() })
+        return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
-         reconciler: Reconciler?) {
+         pipeline: Pipeline?) {
         self.instance = instance
-        self.reconciler = reconciler
+        self.pipeline = pipeline
+        self.reconciler = pipeline?.reconciler
         self.configuration = configuration
         self.store = store
-        var redactor = logger.redactor
-        redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
-        var redactingLogger = logger
-        redactingLogger.redactor = redactor
-        let logger = redactingLogger
         self.logger = logger
 
         let metrics = self.metrics
         var workerConfig = DeliveryWorkers.Configuration()
         workerConfig.count = configuration.deliveryWorkers
         workerConfig.instance = instance
-        let workers = DeliveryWorkers(store: store, processor: DeliveryProcessor(handler: handler),
+        let workers = DeliveryWorkers(store: store,
+                                      processor: DeliveryProcessor(handler: handler, repositoryFullName: configuration.forge.repository?.description),
                                       metrics: metrics, logger: logger, configuration: workerConfig)
         self.workers = workers
         let ingress = WebhookIngress(secret: configuration.webhookSecret, store: store, metrics: metrics,
@@ -96,6 +153,11 @@ public final class BotApplication: @unchecked Sendable {
 
     /// Binds the listener and starts the workers.
     public func start() throws {
+        if let pipeline {
+            _ = try? store.releaseJobs(ownedBy: instance)
+            pipeline.forgeQueue?.start()
+            pipeline.runner.start()
+        }
         try server.start()
         workers.start()
         if let reconciler {
@@ -130,6 +192,8 @@ public final class BotApplication: @unchecked Sendable {
         let loop = reconcileLoop
         lock.unlock()
         loop?.stop()
+        pipeline?.runner.stop()
+        pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
     }
 

@@ -23,6 +23,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var reconcileAtStart = true
     public var defaultBranch: String
     public var forge: ForgeSettings = ForgeSettings()
+    /// Builds and deploys at once.
+    public var runnerWorkers = 2
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
@@ -47,9 +49,10 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         self.deliveryWorkers = deliveryWorkers
     }
 
-    func with(forge: ForgeSettings) -> BotConfiguration {
+    func with(forge: ForgeSettings, runnerWorkers: Int) -> BotConfiguration {
         var copy = self
         copy.forge = forge
+        copy.runnerWorkers = runnerWorkers
         return copy
     }
 
@@ -94,12 +97,15 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         }
         let secret = try loadSecret(source, required: requireSecret)
         let forge = try ForgeSettings.resolve(source, repo: source.value(.repo))
+        guard let runnerWorkers = Int(value(.runnerWorkers) ?? "2"), (1...64).contains(runnerWorkers) else {
+            throw ConfigError("--workers must be a number from 1 to 64")
+        }
         return BotConfiguration(
             repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
             logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
             reconcileInterval: interval.seconds, defaultBranch: value(.defaultBranch) ?? "main"
-        ).with(forge: forge)
+        ).with(forge: forge, runnerWorkers: runnerWorkers)
     }
 
     /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.

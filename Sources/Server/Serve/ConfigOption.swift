@@ -34,6 +34,8 @@ public struct ConfigOption: Sendable {
     public static let workers = ConfigOption(name: "delivery-workers", valueName: "N",
         help: "Threads that process journaled deliveries.", defaultValue: "2")
 
+    public static let runnerWorkers = ConfigOption(name: "workers", valueName: "N",
+        help: "Builds and deploys that may run at once (one per environment at most).", defaultValue: "2")
     public static let connectionTimeout = ConfigOption(name: "connection-timeout", valueName: "SECONDS",
         help: "Drop a client that stays idle this long mid-request (slow or stalled senders).", defaultValue: "10")
 
@@ -60,7 +62,7 @@ public struct ConfigOption: Sendable {
     /// Options of `slipway serve`, in help order.
     public static let serveOptions: [ConfigOption] = [
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
-        .logFormat, .logLevel, .workers, .connectionTimeout, .reconcileInterval, .defaultBranch,
+        .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
     ]
 }
