@@ -30,6 +30,7 @@ let package = Package(
         cLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
         cLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
         cLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        cLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
 
         // Plain HTTP value types shared by the server and client wrappers (no C).
         .target(name: "HTTPTypes", dependencies: [], swiftSettings: swiftSettings),
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Postgres", dependencies: ["CPQ"], swiftSettings: swiftSettings),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
         // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
         .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
@@ -56,13 +58,18 @@ let package = Package(
         // commits, and the reconciler that plans and enqueues.
         .target(name: "Reconcile", dependencies: ["Git", "Crypto", "Environments", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // Commit-back: deployment evidence on the evidence branch (indexed in the store), and the
+        // LLM docs (knowledge graph + Markdown) regenerated from the repository.
+        .target(name: "Evidence", dependencies: ["Git", "Crypto", "Zlib", "Store", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Docs", dependencies: ["YAML", "Git", "Crypto", "Environments", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
         .target(name: "Server", dependencies: ["Reconcile", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Store", "Environments", "Evidence", "Docs", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
         .executableTarget(name: "slipway-bench", dependencies: ["Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
@@ -82,6 +89,8 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocsTests", dependencies: ["Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
