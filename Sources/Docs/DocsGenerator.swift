@@ -183,6 +183,8 @@ public struct DocsGenerator: Sendable {
     public func commitIfChanged(repository: ManagedRepository) throws -> CommitOutcome {
         let publisher = BranchPublisher(repository: repository, branch: configuration.branch,
                                         credentials: configuration.credentials, maxAttempts: configuration.maxPushAttempts)
+        // Document the branch as the remote has it now, not as the mirror last saw it.
+        try repository.withRepository { repo in try publisher.fetchBranch(repo) }
         var tipSeen = ""
         let outcome = try publisher.publish(author: Signature(name: configuration.authorName, email: configuration.authorEmail)) { repo, tip in
             guard let tip else { throw DocsPublishError("the branch \(configuration.branch) does not exist") }
