@@ -32,6 +32,7 @@ let package = Package(
         cLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         // glibc's process-control extensions (posix_spawn chdir/closefrom, pipe2, prctl).
         .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
+        cLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
 
         // Plain HTTP value types shared by the server and client wrappers (no C).
         .target(name: "HTTPTypes", dependencies: [], swiftSettings: swiftSettings),
@@ -44,6 +45,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Postgres", dependencies: ["CPQ"], swiftSettings: swiftSettings),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
         // The pure domain: decoded events, specs, planner, templates, redaction. No C, no I/O.
         .target(name: "SlipwayCore", dependencies: [], swiftSettings: swiftSettings),
@@ -66,6 +68,10 @@ let package = Package(
         // The worker side: builds, the process and command deploy drivers, health checks,
         // supervision and teardown, driven by the store's job queue.
         .target(name: "Runner", dependencies: ["CProcess", "Git", "HTTPClient", "Crypto", "Store", "Reconcile", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        // Commit-back: deployment evidence on the evidence branch (indexed in the store), and the
+        // LLM docs (knowledge graph + Markdown) regenerated from the repository.
+        .target(name: "Evidence", dependencies: ["Git", "Crypto", "Zlib", "Store", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Docs", dependencies: ["YAML", "Git", "Crypto", "Environments", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
         .target(name: "Server", dependencies: ["Reconcile", "Runner", "Forge", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
@@ -73,7 +79,7 @@ let package = Package(
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Runner", "Store", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
         .executableTarget(name: "slipway-bench", dependencies: ["Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   pkg-config
-  libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev
+  libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev zlib1g-dev
   git postgresql-15 python3 procps openssl coreutils
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -22,6 +22,8 @@ public enum SlipwayCLI {
                 ValidateCommand.command,
                 PlanCommand.command,
                 EnvCommand.command,
+                EvidenceCommand.command,
+                DocsCommand.command,
                 versionCommand,
             ]
         )

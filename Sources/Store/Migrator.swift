@@ -179,6 +179,51 @@ enum Migrator {
             """
         ),
         Migration(
+            version: 3,
+            sqlite: """
+            CREATE TABLE evidence (
+                id TEXT PRIMARY KEY,
+                environment TEXT NOT NULL,
+                environment_kind TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                pull_request INTEGER,
+                outcome TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                path TEXT NOT NULL,
+                branch TEXT NOT NULL,
+                commit_sha TEXT NOT NULL,
+                record TEXT NOT NULL,
+                logs TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE INDEX evidence_environment ON evidence (environment, started_at);
+            CREATE INDEX evidence_started ON evidence (started_at);
+            CREATE INDEX evidence_path ON evidence (path);
+            """,
+            postgres: """
+            CREATE TABLE evidence (
+                id TEXT PRIMARY KEY,
+                environment TEXT NOT NULL,
+                environment_kind TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                pull_request BIGINT,
+                outcome TEXT NOT NULL,
+                started_at DOUBLE PRECISION NOT NULL,
+                finished_at DOUBLE PRECISION,
+                path TEXT NOT NULL,
+                branch TEXT NOT NULL,
+                commit_sha TEXT NOT NULL,
+                record TEXT NOT NULL,
+                logs TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE INDEX evidence_environment ON evidence (environment, started_at);
+            CREATE INDEX evidence_started ON evidence (started_at);
+            CREATE INDEX evidence_path ON evidence (path);
+            """
+        ),
+        Migration(
             version: 4,
             sqlite: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
             postgres: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"

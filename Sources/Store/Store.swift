@@ -109,4 +109,25 @@ public protocol Store: AnyObject, Sendable {
     func values(withPrefix prefix: String) throws -> [String: String]
     /// A counter shared by every replica: each call returns a larger number.
     func nextCounter(_ name: String) throws -> Int64
+
+    // MARK: Evidence index
+
+    /// Adds (or replaces, by id) records committed to the evidence branch.
+    func indexEvidence(_ entries: [EvidenceIndexEntry]) throws
+
+    /// The newest records first, of one environment or of all.
+    func evidence(environment: String?, limit: Int) throws -> [EvidenceIndexEntry]
+
+    func evidence(id: String) throws -> EvidenceIndexEntry?
+
+    /// Records that started before `cutoff`, oldest first (what a prune removes).
+    func evidence(startedBefore cutoff: Date) throws -> [EvidenceIndexEntry]
+
+    /// Forgets the records in `paths` (folders on the evidence branch) and, with a cutoff, every
+    /// record that started before it. Returns how many rows went.
+    @discardableResult
+    func removeEvidence(paths: [String], startedBefore cutoff: Date?) throws -> Int
+
+    /// Records that the logs of the records at these paths changed (compressed), in `commit`.
+    func updateEvidenceLogs(_ logsByPath: [String: [String]], commit: String) throws
 }
