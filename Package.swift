@@ -101,6 +101,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocsTests", dependencies: ["Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
