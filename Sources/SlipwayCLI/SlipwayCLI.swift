@@ -17,6 +17,7 @@ public enum SlipwayCLI {
               --help     Show this help and exit.
             """,
             subcommands: [
+                DemoCommand.command,
                 ServeCommand.command,
                 DeliveriesCommand.command,
                 ValidateCommand.command,

@@ -1,3 +1,5 @@
+import Docs
+import Evidence
 import Foundation
 import Forge
 import Git
@@ -23,19 +25,26 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     let forge: ForgeUpdateQueue?
     let redactor: Redactor
     let logger: Logger
-    /// Called after a job finished and its comment/status were queued (evidence, docs).
-    let finished: [@Sendable (JobRecord, DeploymentReport) -> Void]
+    let evidence: EvidenceWriter
+    let docs: DocsGenerator.Configuration
+    let workDir: String
+    /// Where evidence folders can be browsed (`https://github.com/o/r/tree/<branch>/`), if known.
+    let evidenceBaseURL: String?
     private let lock = NSLock()
+    private let docsLock = NSLock()
     private let reader = DesiredStateReader()
 
     init(store: any Store, repository: ManagedRepository, forge: ForgeUpdateQueue?, redactor: Redactor, logger: Logger,
-         finished: [@Sendable (JobRecord, DeploymentReport) -> Void] = []) {
+         evidence: EvidenceWriter, docs: DocsGenerator.Configuration, workDir: String, evidenceBaseURL: String?) {
         self.store = store
         self.repository = repository
         self.forge = forge
         self.redactor = redactor
         self.logger = logger
-        self.finished = finished
+        self.evidence = evidence
+        self.docs = docs
+        self.workDir = workDir
+        self.evidenceBaseURL = evidenceBaseURL
     }
 
     func jobStarted(_ job: JobRecord, environment: String) {
@@ -50,9 +59,44 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     func jobFinished(_ job: JobRecord, report: DeploymentReport) {
         // A build cancelled because a newer push superseded it says nothing: the newer job speaks.
         if report.outcome == .cancelled && job.cancelRequested { return }
-        let section = PRCommentState.Environment(report: report, tearDownAt: tearDownAt(job, report))
+        // Every attempt leaves evidence (queued; committed in batches on the evidence branch).
+        let logs = EnvironmentLogs(workDir: workDir, environment: job.environment).directory
+        let record = evidence.submit(report, logDirectory: logs, actor: job.trigger)
+        let folder = EvidenceLayout.folder(for: record)
+        let section = PRCommentState.Environment(report: report, evidenceURL: evidenceBaseURL.map { $0 + folder } ?? folder,
+                                                 tearDownAt: tearDownAt(job, report))
         publish(job, section)
-        for hook in finished { hook(job, report) }
+        if job.kind == .deploy, report.outcome == .succeeded, report.environmentKind == .staging {
+            regenerateDocs(branch: stagingBranch(job) ?? docs.branch)
+        }
+    }
+
+    /// Regenerates `docs/llm/` on the staging branch after a staging deploy, on a thread of its
+    /// own (it fetches and pushes); commits only when a byte changed.
+    private func regenerateDocs(branch: String) {
+        var settings = docs
+        settings.branch = branch
+        let configuration = settings
+        let thread = Thread { [self] in
+            docsLock.lock()
+            defer { docsLock.unlock() }
+            do {
+                let outcome = try DocsGenerator(configuration: configuration).commitIfChanged(repository: repository)
+                logger.info("docs regenerated", ["branch": branch, "outcome": "\(outcome)"])
+            } catch {
+                logger.error("docs not committed", ["branch": branch, "error": "\(error)"])
+            }
+        }
+        thread.name = "slipway-docs"
+        thread.start()
+    }
+
+    private func stagingBranch(_ job: JobRecord) -> String? {
+        guard let sha = job.sha else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard case .specs(let specs)? = try? repository.withRepository({ try reader.specs($0, at: sha) }) else { return nil }
+        return specs.first(where: { $0.spec.file == job.specFile })?.spec.match.branch
     }
 
     private func publish(_ job: JobRecord, _ section: PRCommentState.Environment) {

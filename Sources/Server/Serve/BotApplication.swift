@@ -1,5 +1,7 @@
 import Foundation
 import HTTPServer
+import Docs
+import Evidence
 import Forge
 import Git
 import HTTPTypes
@@ -39,6 +41,7 @@ public final class BotApplication: @unchecked Sendable {
         var runner: RunnerService
         var forgeQueue: ForgeUpdateQueue?
         var forgeClient: GitHubClient?
+        var evidence: EvidenceWriter
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -95,13 +98,28 @@ public final class BotApplication: @unchecked Sendable {
         runnerConfiguration.workers = configuration.runnerWorkers
         // Specs may take secrets from the bot's environment, but never Slipway's own.
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
-        let observer = BotDeploymentObserver(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger)
+        let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
+        let evidence = EvidenceWriter(
+            repository: repository, store: store,
+            configuration: .init(branch: configuration.evidenceBranch, repositoryName: repositoryName, authorName: configuration.botName,
+                                 authorEmail: configuration.botEmail, credentials: gitCredentials, redactor: redactor),
+            logger: logger)
+        let docs = DocsGenerator.Configuration(redactor: redactor, authorName: configuration.botName, authorEmail: configuration.botEmail,
+                                               credentials: gitCredentials)
+        var evidenceBaseURL: String?
+        if let forgeRepository = configuration.forge.repository {
+            let web = configuration.forge.apiBaseURL.hasPrefix("https://api.github.com")
+                ? "https://github.com" : configuration.forge.apiBaseURL.replacingOccurrences(of: "/api/v3", with: "")
+            evidenceBaseURL = "\(web)/\(forgeRepository)/tree/\(configuration.evidenceBranch)/"
+        }
+        let observer = BotDeploymentObserver(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger,
+                                             evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
         let reconciler = Reconciler(
             repository: repository, store: store, defaultBranch: configuration.defaultBranch,
             pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, logger: logger,
             onEnqueue: { _ in runner.wake() })
-        return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client)
+        return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -156,6 +174,7 @@ public final class BotApplication: @unchecked Sendable {
         if let pipeline {
             _ = try? store.releaseJobs(ownedBy: instance)
             pipeline.forgeQueue?.start()
+            pipeline.evidence.start()
             pipeline.runner.start()
         }
         try server.start()
@@ -193,6 +212,7 @@ public final class BotApplication: @unchecked Sendable {
         lock.unlock()
         loop?.stop()
         pipeline?.runner.stop()
+        pipeline?.evidence.shutdown()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
     }

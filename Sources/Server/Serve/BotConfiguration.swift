@@ -25,6 +25,9 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var forge: ForgeSettings = ForgeSettings()
     /// Builds and deploys at once.
     public var runnerWorkers = 2
+    public var evidenceBranch = "slipway/evidence"
+    public var botName = "slipway[bot]"
+    public var botEmail = "slipway[bot]@users.noreply.github.com"
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
@@ -49,10 +52,13 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         self.deliveryWorkers = deliveryWorkers
     }
 
-    func with(forge: ForgeSettings, runnerWorkers: Int) -> BotConfiguration {
+    func with(forge: ForgeSettings, runnerWorkers: Int, evidenceBranch: String, botName: String, botEmail: String) -> BotConfiguration {
         var copy = self
         copy.forge = forge
         copy.runnerWorkers = runnerWorkers
+        copy.evidenceBranch = evidenceBranch
+        copy.botName = botName
+        copy.botEmail = botEmail
         return copy
     }
 
@@ -105,7 +111,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
             logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
             reconcileInterval: interval.seconds, defaultBranch: value(.defaultBranch) ?? "main"
-        ).with(forge: forge, runnerWorkers: runnerWorkers)
+        ).with(forge: forge, runnerWorkers: runnerWorkers, evidenceBranch: value(.evidenceBranch) ?? "slipway/evidence",
+               botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com")
     }
 
     /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.

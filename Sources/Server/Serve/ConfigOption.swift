@@ -57,6 +57,13 @@ public struct ConfigOption: Sendable {
     public static let forgeInstallationID = ConfigOption(name: "forge-installation-id", valueName: "ID",
         help: "The App's installation id (looked up from the repository when omitted).", defaultValue: nil)
 
+    public static let evidenceBranch = ConfigOption(name: "evidence-branch", valueName: "BRANCH",
+        help: "Branch that receives deployment evidence (may be main).", defaultValue: "slipway/evidence")
+    public static let botName = ConfigOption(name: "bot-name", valueName: "NAME",
+        help: "Author name of the bot's commits (evidence, docs).", defaultValue: "slipway[bot]")
+    public static let botEmail = ConfigOption(name: "bot-email", valueName: "EMAIL",
+        help: "Author email of the bot's commits.", defaultValue: "slipway[bot]@users.noreply.github.com")
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
@@ -64,5 +71,6 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
+        .evidenceBranch, .botName, .botEmail,
     ]
 }

@@ -1,0 +1,166 @@
+import Crypto
+public import FakeGitHub
+import Forge
+public import Foundation
+import HTTPClient
+import HTTPTypes
+public import Server
+public import SlipwayCore
+public import Store
+
+/// The full loop on the embedded default, driven step by step: a local bare repository from the
+/// example app, the bot (SQLite store, process driver) with real HTTP webhooks signed with its
+/// secret, and the fake GitHub standing in for the forge. Used by `slipway demo` (which prints
+/// each step) and by the end-to-end tests (which assert on it).
+public final class DemoScenario: @unchecked Sendable {
+    public let directory: String
+    public let repository: ExampleRepository
+    public let forge: FakeGitHub
+    public let bot: BotApplication
+    public let payloads = WebhookPayloads(owner: "demo", name: "app")
+    let secret: String
+    let client = HTTPClient()
+    private var deliveries = 0
+
+    /// - Parameters:
+    ///   - exampleDirectory: the example app (`examples/app` in the Slipway checkout).
+    ///   - directory: where the repository, the bot's work dir and the logs go.
+    public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git")
+        let token = "demo-token-" + UUID().uuidString.prefix(12).lowercased()
+        forge = FakeGitHub(owner: payloads.owner, repo: payloads.name, token: token)
+        try forge.start()
+        secret = "demo-secret-" + UUID().uuidString.lowercased()
+        var configuration = BotConfiguration(
+            repo: repository.path, listenHost: "127.0.0.1", listenPort: 0, webhookSecret: Array(secret.utf8),
+            store: .sqlite(path: directory + "/bot/state.db", synchronousFull: false), workDir: directory + "/bot",
+            reconcileInterval: reconcileInterval)
+        configuration.forge = ForgeSettings(apiBaseURL: forge.baseURL, repository: ForgeRepository(payloads.fullName), credentials: .token(token))
+        configuration.runnerWorkers = 2
+        bot = try BotApplication.build(configuration: configuration, logger: logger)
+        try bot.start()
+    }
+
+    public var store: any Store { bot.store }
+
+    /// Sends a signed delivery to the bot over HTTP; returns the HTTP status.
+    @discardableResult
+    public func deliver(event: String, _ body: Data) throws -> Int {
+        deliveries += 1
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("User-Agent", "GitHub-Hookshot/demo")
+        headers.add("X-GitHub-Event", event)
+        headers.add("X-GitHub-Delivery", "demo-\(deliveries)-\(UUID().uuidString.prefix(8))")
+        headers.add("X-Hub-Signature-256", WebhookSignature.sign(body: body, secret: secret))
+        let url = "http://127.0.0.1:\(bot.port)\(bot.configuration.webhookPath)"
+        return try client.send(HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)).status
+    }
+
+    /// Opens PR `number` from `branch` with one change (a commit, its ref, the forge's record, the webhook).
+    public func openPullRequest(_ number: Int, branch: String, greeting: String) throws -> String {
+        let head = try repository.commit(branch, ["app/index.html": Self.page(greeting)], message: "Say \(greeting)")
+        try repository.setPullHead(number, head)
+        forge.addPullRequest(number: number, headSHA: head, headRef: branch)
+        try expectAccepted(deliver(event: "pull_request", payloads.pullRequest(action: "opened", number: number, headSHA: head, headRef: branch)))
+        return head
+    }
+
+    /// Pushes another commit to the PR's branch (a `synchronize` delivery).
+    public func pushToPullRequest(_ number: Int, branch: String, greeting: String) throws -> String {
+        let head = try repository.commit(branch, ["app/index.html": Self.page(greeting)], message: "Say \(greeting)")
+        try repository.setPullHead(number, head)
+        forge.addPullRequest(number: number, headSHA: head, headRef: branch)
+        try expectAccepted(deliver(event: "pull_request", payloads.pullRequest(action: "synchronize", number: number, headSHA: head, headRef: branch)))
+        return head
+    }
+
+    /// Merges the PR (fast-forward of main), closes it, and sends `closed` and the `push` to main.
+    public func mergePullRequest(_ number: Int, branch: String) throws -> String {
+        let before = try repository.head("main")
+        let head = try repository.merge(branch)
+        forge.addPullRequest(number: number, headSHA: head, headRef: branch, state: "closed")
+        try expectAccepted(deliver(event: "pull_request", payloads.pullRequest(action: "closed", number: number, headSHA: head, headRef: branch,
+                                                                            merged: true, closed: true)))
+        try expectAccepted(deliver(event: "push", payloads.push(branch: "main", before: before, after: head)))
+        return head
+    }
+
+    func expectAccepted(_ status: Int) throws {
+        guard status == 202 || status == 200 else { throw DemoError("the bot answered \(status) to a signed delivery") }
+    }
+
+    /// Waits until `environment` is in `status` at `sha` (any sha when nil); throws after `timeout`.
+    @discardableResult
+    public func waitFor(_ environment: String, _ status: EnvironmentStatus, sha: String? = nil, timeout: TimeInterval = 90,
+                        progress: ((String) -> Void)? = nil) throws -> EnvironmentRecord {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            if let env = try store.environment(named: environment) {
+                let line = "\(env.name): \(env.status.rawValue) at \(env.sha.prefix(7))"
+                if line != last { progress?(line); last = line }
+                if env.status == status && (sha == nil || env.sha == sha) { return env }
+                if env.status == .failed && status != .failed && (sha == nil || env.sha == sha) {
+                    throw DemoError("\(environment) failed: \(env.lastError ?? "see `slipway env logs \(environment)`")")
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw DemoError("timed out after \(Int(timeout)) s waiting for \(environment) to be \(status.rawValue)")
+    }
+
+    /// GETs `url` and returns the status and body.
+    public func fetch(_ url: String) throws -> (Int, String) {
+        let response = try client.send(HTTPClientRequest(method: "GET", url: url, timeout: 10))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    /// The sticky comment on `pr` as the fake GitHub holds it (nil until posted).
+    public func comment(on pr: Int) -> String? {
+        forge.comments(onIssue: pr).first { $0.body.contains(PRCommentRenderer.marker) }?.body
+    }
+
+    /// Waits until the PR's sticky comment satisfies `check`.
+    public func waitForComment(on pr: Int, timeout: TimeInterval = 30, _ check: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let body = comment(on: pr), check(body) { return body }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw DemoError("timed out waiting for the comment on PR #\(pr); it is: \(comment(on: pr) ?? "(none)")")
+    }
+
+    /// Waits until the bot committed `docs/llm/` on main; returns that commit.
+    public func waitForDocsCommit(timeout: TimeInterval = 60) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            // The newest commit on main by the bot (docs change only when a byte would change).
+            var cursor = try? repository.repository.resolve("refs/heads/main")
+            var steps = 0
+            while let id = cursor, steps < 100, let info = try? repository.repository.commit(id) {
+                if info.author.name == bot.configuration.botName,
+                   (try? repository.repository.blob(at: "docs/llm/overview.md", commit: id)) != nil {
+                    return id.hex
+                }
+                cursor = info.parents.first
+                steps += 1
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw DemoError("timed out waiting for the bot's docs commit on main")
+    }
+
+    /// Stops the bot, the apps it runs and the fake forge.
+    public func shutdown() {
+        bot.runner?.stopApplications()
+        bot.stop()
+        forge.stop()
+    }
+
+    static func page(_ greeting: String) -> String {
+        "<!doctype html>\n<title>Example app</title>\n<h1>\(greeting)</h1>\n<p>Environment @ENV@, built from @SHA@.</p>\n"
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+public import Git
+
+/// A bare repository made from the example app's files, standing in for the GitHub remote.
+public final class ExampleRepository: @unchecked Sendable {
+    public let path: String
+    public let repository: Repository
+    static let author = Signature(name: "Dana Developer", email: "dana@example.com")
+
+    /// Creates `path` (a bare repository) with the files under `exampleDirectory` on `main`.
+    public init(exampleDirectory: String, path: String) throws {
+        self.path = path
+        repository = try Repository.create(at: path, bare: true, initialBranch: "main")
+        var changes: [String: FileChange] = [:]
+        let root = URL(fileURLWithPath: exampleDirectory).standardizedFileURL
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            throw DemoError("cannot read the example app at \(exampleDirectory)")
+        }
+        for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            let executable = FileManager.default.isExecutableFile(atPath: url.path)
+            changes[relative] = .write(try Data(contentsOf: url), executable: executable)
+        }
+        guard changes["environments/preview.yaml"] != nil else {
+            throw DemoError("\(exampleDirectory) has no environments/preview.yaml: run the demo from the Slipway checkout")
+        }
+        try repository.commit(changes: changes, onBranch: "main", parent: nil, author: Self.author, message: "Example app")
+    }
+
+    public func head(_ branch: String) throws -> String {
+        try repository.resolve("refs/heads/\(branch)").hex
+    }
+
+    /// Commits `files` on `branch` (created from main if new) and returns the new head.
+    @discardableResult
+    public func commit(_ branch: String, _ files: [String: String], message: String) throws -> String {
+        let parent = try (try? repository.resolve("refs/heads/\(branch)")) ?? repository.resolve("refs/heads/main")
+        var changes: [String: FileChange] = [:]
+        for (path, text) in files { changes[path] = .write(Data(text.utf8)) }
+        let expected = try? repository.resolve("refs/heads/\(branch)")
+        if expected == nil { try repository.updateReference(name: "refs/heads/\(branch)", to: parent, expected: nil) }
+        return try repository.commit(changes: changes, onBranch: branch, parent: parent, author: Self.author, message: message).hex
+    }
+
+    /// GitHub keeps `refs/pull/<n>/head` at every PR's head.
+    public func setPullHead(_ number: Int, _ sha: String) throws {
+        let name = "refs/pull/\(number)/head"
+        try repository.updateReference(name: name, to: ObjectID(hex: sha)!, expected: try? repository.resolve(name))
+    }
+
+    /// A fast-forward merge of `branch` into main (what GitHub's merge button does for a linear history).
+    public func merge(_ branch: String) throws -> String {
+        let head = try repository.resolve("refs/heads/\(branch)")
+        try repository.updateReference(name: "refs/heads/main", to: head, expected: try repository.resolve("refs/heads/main"))
+        return head.hex
+    }
+}
+
+public struct DemoError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,42 @@
+public import Foundation
+
+/// GitHub-shaped webhook bodies for the demo's repository (the fields GitHub sends that Slipway
+/// reads, in GitHub's format).
+public struct WebhookPayloads: Sendable {
+    public let owner: String
+    public let name: String
+    public var fullName: String { "\(owner)/\(name)" }
+
+    public init(owner: String, name: String) {
+        self.owner = owner
+        self.name = name
+    }
+
+    var repository: [String: Any] {
+        ["id": 4242, "name": name, "full_name": fullName, "owner": ["login": owner], "default_branch": "main",
+         "clone_url": "https://github.com/\(fullName).git", "html_url": "https://github.com/\(fullName)"]
+    }
+
+    public func pullRequest(action: String, number: Int, headSHA: String, headRef: String, merged: Bool = false,
+                            closed: Bool = false, updatedAt: Date = Date(), sender: String = "dana") -> Data {
+        let formatter = ISO8601DateFormatter()
+        let repo = repository
+        let pr: [String: Any] = [
+            "number": number, "state": closed ? "closed" : "open", "title": "Change the greeting", "draft": false,
+            "merged": merged, "merge_commit_sha": merged ? headSHA : NSNull(),
+            "head": ["ref": headRef, "sha": headSHA, "repo": repo], "base": ["ref": "main", "sha": headSHA, "repo": repo],
+            "labels": [] as [Any], "user": ["login": sender], "updated_at": formatter.string(from: updatedAt),
+        ]
+        let body: [String: Any] = ["action": action, "number": number, "pull_request": pr, "repository": repo, "sender": ["login": sender]]
+        return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+
+    public func push(branch: String, before: String, after: String, sender: String = "dana") -> Data {
+        let body: [String: Any] = [
+            "ref": "refs/heads/\(branch)", "before": before, "after": after, "created": false, "deleted": false, "forced": false,
+            "repository": repository, "pusher": ["name": sender, "email": "\(sender)@example.com"], "sender": ["login": sender],
+            "head_commit": ["id": after], "commits": [["id": after]],
+        ]
+        return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+}

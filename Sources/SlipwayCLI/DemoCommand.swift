@@ -1,0 +1,176 @@
+import CommandLineKit
+import Demo
+import Foundation
+import Runner
+import SlipwayCore
+import Store
+
+/// `slipway demo`: the full loop, for real, on the embedded default.
+enum DemoCommand {
+    static var command: Command {
+        Command(
+            name: "demo",
+            abstract: "Run the whole loop locally: PR -> preview -> update -> merge -> staging, with a fake GitHub.",
+            discussion: """
+            Makes a bare repository from the example app, starts the bot on it (SQLite store,
+            process driver) with a fake GitHub standing in for the forge, and drives it with
+            signed webhooks over HTTP: staging from main, a PR's preview, a push to the PR, the
+            merge. It prints what happens, checks every environment answers, shows the PR comment,
+            and says where the evidence and docs are. Ctrl-C stops it and everything it started.
+            """,
+            options: [
+                .option("example", value: "DIR", help: "The example app to deploy.", default: "examples/app"),
+                .option("dir", value: "DIR", help: "Where to put the repository and the bot's work dir (kept afterwards).",
+                        default: "a new temporary directory"),
+            ]
+        ) { arguments, io in
+            let example = arguments.value("example") ?? "examples/app"
+            guard FileManager.default.fileExists(atPath: example + "/environments") else {
+                throw CommandFailure("no example app at \(example): run the demo from the Slipway checkout, or pass --example DIR")
+            }
+            let dir = arguments.value("dir")
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("slipway-demo-\(UUID().uuidString.prefix(6).lowercased())").path
+            // Ctrl-C and SIGTERM are received by one thread that stops everything.
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGINT)
+            sigaddset(&signals, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &signals, nil)
+            let runner = DemoRun(example: example, directory: dir, io: io)
+            let blocked = signals
+            let watcher = Thread {
+                var set = blocked
+                var received: Int32 = 0
+                sigwait(&set, &received)
+                io.err.write("\ninterrupted: stopping the bot, the apps and the fake GitHub...\n")
+                runner.stop()
+                io.err.write("stopped. Files are kept in \(dir)\n")
+                exit(130)
+            }
+            watcher.start()
+            return runner.run()
+        }
+    }
+}
+
+/// One demo run, printing as it goes.
+final class DemoRun: @unchecked Sendable {
+    let example: String
+    let directory: String
+    let io: CommandIO
+    private let lock = NSLock()
+    private var scenario: DemoScenario?
+    private var printedLogLines: [String: Int] = [:]
+
+    init(example: String, directory: String, io: CommandIO) {
+        self.example = example
+        self.directory = directory
+        self.io = io
+    }
+
+    func say(_ text: String) { io.out.write(text + "\n") }
+
+    func stop() {
+        lock.lock()
+        let running = scenario
+        lock.unlock()
+        running?.shutdown()
+    }
+
+    func run() -> Int32 {
+        let started = Date()
+        say("Slipway demo: the full loop on the embedded default (SQLite store, process driver, fake GitHub)")
+        let scenario: DemoScenario
+        do {
+            scenario = try DemoScenario(exampleDirectory: example, directory: directory, logger: .discarding)
+        } catch {
+            io.err.write("error: cannot start the demo: \(error)\n")
+            return 1
+        }
+        lock.lock()
+        self.scenario = scenario
+        lock.unlock()
+        say("  repository   \(scenario.repository.path) (bare, made from \(example))")
+        say("  bot          http://127.0.0.1:\(scenario.bot.port)\(scenario.bot.configuration.webhookPath) (webhooks are HMAC-signed)")
+        say("  fake GitHub  \(scenario.forge.baseURL) (keeps the PR comment and commit statuses)")
+        do {
+            try steps(scenario)
+        } catch {
+            io.err.write("error: \(error)\n")
+            io.err.write("logs: slipway env logs <env> --work-dir \(directory)/bot\n")
+            scenario.shutdown()
+            return 1
+        }
+        scenario.shutdown()
+        say("")
+        say(String(format: "Done in %.0f s. Everything the demo started is stopped; its files stay in %@", Date().timeIntervalSince(started), directory))
+        say("Look at:")
+        say("  git -C \(scenario.repository.path) log --oneline --stat slipway/evidence   # deployment evidence")
+        say("  git -C \(scenario.repository.path) log --oneline main                      # docs commits by slipway[bot]")
+        say("  git -C \(scenario.repository.path) show main:docs/llm/overview.md           # generated LLM docs")
+        say("  slipway deliveries list --work-dir \(directory)/bot                          # the webhook journal")
+        say("  slipway env list --work-dir \(directory)/bot")
+        return 0
+    }
+
+    func steps(_ s: DemoScenario) throws {
+        say("")
+        say("[1/4] main -> staging (the bot reconciles from git at start)")
+        let main = try s.repository.head("main")
+        try check(s, s.waitFor("staging", .healthy, sha: main, progress: progress(s)))
+
+        say("")
+        say("[2/4] PR #1 opened -> preview pr-1")
+        let first = try s.openPullRequest(1, branch: "greeting", greeting: "Hello from PR #1")
+        try check(s, s.waitFor("pr-1", .healthy, sha: first, progress: progress(s)))
+        let comment = try s.waitForComment(on: 1) { $0.contains(String(first.prefix(7))) && $0.lowercased().contains("healthy") }
+        say("   PR comment (one sticky comment, updated in place):")
+        for line in comment.split(separator: "\n", omittingEmptySubsequences: false) { say("   | \(line)") }
+        if let status = s.forge.statuses(sha: first).last {
+            say("   commit status \(status.context): \(status.state) \(status.targetURL ?? "")")
+        }
+
+        say("")
+        say("[3/4] new push to PR #1 -> pr-1 rebuilt, the same comment updated")
+        let second = try s.pushToPullRequest(1, branch: "greeting", greeting: "Hello again from PR #1")
+        try check(s, s.waitFor("pr-1", .healthy, sha: second, progress: progress(s)))
+        _ = try s.waitForComment(on: 1) { $0.contains(String(second.prefix(7))) }
+        say("   comments on PR #1: \(s.forge.comments(onIssue: 1).count)")
+
+        say("")
+        say("[4/4] PR #1 merged -> pr-1 torn down, staging redeployed at the merge, docs regenerated")
+        let merged = try s.mergePullRequest(1, branch: "greeting")
+        try s.waitFor("pr-1", .tornDown, progress: progress(s))
+        try check(s, s.waitFor("staging", .healthy, sha: merged, progress: progress(s)))
+        _ = try s.waitForComment(on: 1) { $0.lowercased().contains("torn down") }
+        say("   PR comment now says: torn down")
+        let docs = try s.waitForDocsCommit()
+        say("   docs/llm/ committed on main by the bot in \(docs.prefix(7)) (regenerated after each staging deploy, committed only")
+        say("   when a byte changes; the bot's commits plan no deploy)")
+    }
+
+    /// Prints each status change and the build log as it grows.
+    func progress(_ s: DemoScenario) -> (String) -> Void {
+        { [self] line in
+            say("   \(line)")
+            guard let env = line.split(separator: ":").first.map(String.init) else { return }
+            let logs = EnvironmentLogs(workDir: directory + "/bot", environment: env).latestJobLogs
+            for path in logs where path.contains("build") {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+                let lines = text.split(separator: "\n")
+                let seen = printedLogLines[path] ?? 0
+                for logLine in lines.dropFirst(seen) { say("     build | \(logLine)") }
+                printedLogLines[path] = lines.count
+            }
+        }
+    }
+
+    /// Checks the environment answers on its URL.
+    func check(_ s: DemoScenario, _ env: EnvironmentRecord) throws {
+        guard let url = env.url else { throw DemoError("\(env.name) has no URL") }
+        let (status, body) = try s.fetch(url)
+        let heading = body.split(separator: "\n").first { $0.contains("<h1>") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        say("   \(env.name) answers at \(url): HTTP \(status) \(heading)")
+        guard status == 200 else { throw DemoError("\(env.name) answered HTTP \(status) at \(url)") }
+    }
+}
