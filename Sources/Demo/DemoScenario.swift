@@ -59,6 +59,17 @@ public final class DemoScenario: @unchecked Sendable {
         return try client.send(HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)).status
     }
 
+    /// Sends a signed delivery with a chosen delivery id (a redelivery keeps its id).
+    public func deliverWithID(_ id: String, event: String, _ body: Data) throws -> Int {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("X-GitHub-Event", event)
+        headers.add("X-GitHub-Delivery", id)
+        headers.add("X-Hub-Signature-256", WebhookSignature.sign(body: body, secret: secret))
+        let url = "http://127.0.0.1:\(bot.port)\(bot.configuration.webhookPath)"
+        return try client.send(HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)).status
+    }
+
     /// Opens PR `number` from `branch` with one change (a commit, its ref, the forge's record, the webhook).
     public func openPullRequest(_ number: Int, branch: String, greeting: String) throws -> String {
         let head = try repository.commit(branch, ["app/index.html": Self.page(greeting)], message: "Say \(greeting)")
