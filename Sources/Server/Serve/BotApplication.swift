@@ -80,6 +80,9 @@ public final class BotApplication: @unchecked Sendable {
 
         var client: GitHubClient?
         var queue: ForgeUpdateQueue?
+        if configuration.forge.credentials != nil, configuration.forge.repository == nil {
+            throw ConfigError("forge credentials are set but the repository on the forge is unknown: give --forge-repo OWNER/NAME")
+        }
         if let credentials = configuration.forge.credentials, let forgeRepository = configuration.forge.repository {
             do {
                 let forgeClient = try GitHubClient(

@@ -43,9 +43,6 @@ public struct ForgeSettings: Sendable {
         } catch let error as ForgeError {
             throw ConfigError("\(error)")
         }
-        if settings.credentials != nil, settings.repository == nil {
-            throw ConfigError("a forge token is set but the repository is unknown: give --forge-repo OWNER/NAME")
-        }
         return settings
     }
 }
