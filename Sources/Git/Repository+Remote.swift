@@ -80,12 +80,28 @@ extension Repository {
     /// fails with kind `.nonFastForward` (whether libgit2 notices before sending or the server
     /// refuses the ref); any other refusal by the server fails with kind `.rejected`, and the
     /// message carries the server's status text and what it printed (e.g. hook output). Refs accepted in the same push stay updated on the server.
+    ///
+    /// To a local remote (an existing directory or a `file://` URL) the update is race-safe as
+    /// over smart HTTP: the objects are written into the remote first, then each destination ref
+    /// moves by compare-and-swap under git's own ref lock, only if its current value is an
+    /// ancestor of the pushed commit (see `pushToLocalRemote`). A ref that moved meanwhile gives
+    /// `.nonFastForward`; one whose lock someone else holds for more than 2 s gives `.locked`.
+    /// Objects of a refused push stay in the remote, unreferenced, until `git gc` prunes them.
     public func push(remote: String = "origin", refspecs: [String], credentials: GitCredentials? = nil) throws {
         if let forced = refspecs.first(where: { $0.hasPrefix("+") }) {
             throw GitError.wrapper("push", "refusing to force-push '\(forced)'", kind: .invalidArgument)
         }
         let remoteHandle = try lookupRemote(remote)
         defer { git_remote_free(remoteHandle) }
+        if let remotePath = Self.localRemotePath(remoteHandle) {
+            try pushToLocalRemote(remoteHandle, at: remotePath, refspecs: refspecs)
+        } else {
+            try transferPush(remoteHandle, refspecs: refspecs, credentials: credentials)
+        }
+    }
+
+    /// `git_remote_push` with our callbacks; refusals become errors (see `push`).
+    func transferPush(_ remoteHandle: OpaquePointer, refspecs: [String], credentials: GitCredentials?) throws {
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         let context = TransferContext(credentials: credentials)
@@ -119,7 +135,7 @@ extension Repository {
         return nonFastForward.contains(where: { lowered.contains($0) }) ? .nonFastForward : .rejected
     }
 
-    private func lookupRemote(_ name: String) throws -> OpaquePointer {
+    func lookupRemote(_ name: String) throws -> OpaquePointer {
         var remote: OpaquePointer?
         try check(git_remote_lookup(&remote, handle, name), "git_remote_lookup")
         return remote!
