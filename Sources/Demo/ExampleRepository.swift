@@ -5,6 +5,8 @@ public import Git
 public final class ExampleRepository: @unchecked Sendable {
     public let path: String
     public let repository: Repository
+    /// What each branch changed (for squash merges when main moved meanwhile).
+    private var branchChanges: [String: [String: String]] = [:]
     static let author = Signature(name: "Dana Developer", email: "dana@example.com")
 
     /// Creates `path` (a bare repository) with the files under `exampleDirectory` on `main`.
@@ -37,9 +39,20 @@ public final class ExampleRepository: @unchecked Sendable {
         let parent = try (try? repository.resolve("refs/heads/\(branch)")) ?? repository.resolve("refs/heads/main")
         var changes: [String: FileChange] = [:]
         for (path, text) in files { changes[path] = .write(Data(text.utf8)) }
+        branchChanges[branch, default: [:]].merge(files) { _, new in new }
         let expected = try? repository.resolve("refs/heads/\(branch)")
         if expected == nil { try repository.updateReference(name: "refs/heads/\(branch)", to: parent, expected: nil) }
-        return try repository.commit(changes: changes, onBranch: branch, parent: parent, author: Self.author, message: message).hex
+        // The bot may be pushing to this repository at the same moment: wait for its ref lock,
+        // as a person would retry `git push`.
+        var attempts = 0
+        while true {
+            do {
+                return try repository.commit(changes: changes, onBranch: branch, parent: parent, author: Self.author, message: message).hex
+            } catch let error as GitError where error.kind == .locked && attempts < 200 {
+                attempts += 1
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
     }
 
     /// GitHub keeps `refs/pull/<n>/head` at every PR's head.
@@ -48,11 +61,33 @@ public final class ExampleRepository: @unchecked Sendable {
         try repository.updateReference(name: name, to: ObjectID(hex: sha)!, expected: try? repository.resolve(name))
     }
 
-    /// A fast-forward merge of `branch` into main (what GitHub's merge button does for a linear history).
+    /// Merges `branch` into main: a fast-forward when main has not moved since the branch was
+    /// made, otherwise a squash of the branch's changes on top of main (so the bot's own commits
+    /// on main, such as docs, are kept).
     public func merge(_ branch: String) throws -> String {
         let head = try repository.resolve("refs/heads/\(branch)")
-        try repository.updateReference(name: "refs/heads/main", to: head, expected: try repository.resolve("refs/heads/main"))
-        return head.hex
+        let main = try repository.resolve("refs/heads/main")
+        var isAncestor = false
+        var cursor: ObjectID? = head
+        var steps = 0
+        while let id = cursor, steps < 1000 {
+            if id == main { isAncestor = true; break }
+            cursor = try repository.commit(id).parents.first
+            steps += 1
+        }
+        if !isAncestor {
+            return try commit("main", branchChanges[branch] ?? [:], message: "Merge \(branch) (squashed)")
+        }
+        var attempts = 0
+        while true {
+            do {
+                try repository.updateReference(name: "refs/heads/main", to: head, expected: try repository.resolve("refs/heads/main"))
+                return head.hex
+            } catch let error as GitError where error.kind == .locked && attempts < 200 {
+                attempts += 1
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
     }
 }
 

@@ -160,7 +160,8 @@ struct DeployTests {
         #expect(after.port != before.port)
         let oldPID = try #require(before.pid)
         let newPort = try #require(after.port)
-        #expect(groupIsGone(oldPID))
+        // The old version is stopped in the background once the new one serves.
+        try Eventually.wait(for: "the old process group to be gone", timeout: 15) { groupIsGone(oldPID) }
         #expect(harness.get("http://127.0.0.1:\(newPort)/healthz")?.body == fixed + "\n")
     }
 

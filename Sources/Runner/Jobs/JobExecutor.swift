@@ -300,12 +300,20 @@ final class JobExecutor: @unchecked Sendable {
         save(record)
         space.clearOrphans()
         report.url = record.url
+        // The old version stops in the background: the job (and the PR comment) need not wait
+        // for it to exit.
+        let ports = self.ports
+        let grace = configuration.killGrace
         if let old {
-            old.stop()
-            ports.release(old.launch.port)
+            Thread {
+                old.stop()
+                ports.release(old.launch.port)
+            }.start()
         } else if let oldLive, ProcStat.matches(pid: oldLive.pid, startTime: oldLive.processStart) {
-            ProcessGroup(id: oldLive.pid).terminate(grace: configuration.killGrace)
-            ports.release(oldLive.port)
+            Thread {
+                ProcessGroup(id: oldLive.pid).terminate(grace: grace)
+                ports.release(oldLive.port)
+            }.start()
         }
     }
 
