@@ -33,22 +33,23 @@ public final class ExampleRepository: @unchecked Sendable {
         try repository.resolve("refs/heads/\(branch)").hex
     }
 
-    /// Commits `files` on `branch` (created from main if new) and returns the new head.
+    /// Commits `files` on `branch` (created from main if new) and returns the new head. The bot
+    /// may push to this repository at the same moment (docs, evidence): like a person retrying
+    /// `git push`, a lost race is retried on the new tip.
     @discardableResult
     public func commit(_ branch: String, _ files: [String: String], message: String) throws -> String {
-        let parent = try (try? repository.resolve("refs/heads/\(branch)")) ?? repository.resolve("refs/heads/main")
         var changes: [String: FileChange] = [:]
         for (path, text) in files { changes[path] = .write(Data(text.utf8)) }
         branchChanges[branch, default: [:]].merge(files) { _, new in new }
-        let expected = try? repository.resolve("refs/heads/\(branch)")
-        if expected == nil { try repository.updateReference(name: "refs/heads/\(branch)", to: parent, expected: nil) }
-        // The bot may be pushing to this repository at the same moment: wait for its ref lock,
-        // as a person would retry `git push`.
         var attempts = 0
         while true {
             do {
+                let parent = try (try? repository.resolve("refs/heads/\(branch)")) ?? repository.resolve("refs/heads/main")
+                if (try? repository.resolve("refs/heads/\(branch)")) == nil {
+                    try repository.updateReference(name: "refs/heads/\(branch)", to: parent, expected: nil)
+                }
                 return try repository.commit(changes: changes, onBranch: branch, parent: parent, author: Self.author, message: message).hex
-            } catch let error as GitError where error.kind == .locked && attempts < 200 {
+            } catch let error as GitError where (error.kind == .locked || error.kind == .conflict || error.kind == .alreadyExists) && attempts < 200 {
                 attempts += 1
                 Thread.sleep(forTimeInterval: 0.01)
             }
