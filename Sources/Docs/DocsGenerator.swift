@@ -187,7 +187,7 @@ public struct DocsGenerator: Sendable {
         try repository.withRepository { repo in try publisher.fetchBranch(repo) }
         var tipSeen = ""
         let outcome = try publisher.publish(author: Signature(name: configuration.authorName, email: configuration.authorEmail)) { repo, tip in
-            guard let tip else { throw DocsPublishError("the branch \(configuration.branch) does not exist") }
+            guard let tip else { throw PublishError("the branch \(configuration.branch) does not exist") }
             tipSeen = tip.hex
             let files = try generate(repo: repo, commit: tip)
             let problems = validate(files)

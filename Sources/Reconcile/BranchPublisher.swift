@@ -1,37 +1,43 @@
 import Foundation
-import Git
-import Reconcile
+public import Git
 
 /// Commits a change set on a branch of the managed repository's mirror and pushes it to
 /// `origin`, racing safely with people and other replicas: when the push is refused (not a
 /// fast-forward, or the remote ref is locked by another pusher), it fetches the branch, asks
 /// `build` again for the change set on the new tip, commits and pushes again, up to
 /// `maxAttempts` times. It never forces, so nobody's commit is ever dropped.
-struct BranchPublisher {
-    let repository: ManagedRepository
-    let branch: String
-    let credentials: GitCredentials?
-    let maxAttempts: Int
+public struct BranchPublisher {
+    public let repository: ManagedRepository
+    public let branch: String
+    public let credentials: GitCredentials?
+    public let maxAttempts: Int
 
-    struct Published {
-        let commit: ObjectID
-        let attempts: Int
-        /// What `build` returned for the attempt that was pushed.
-        let changedPaths: [String]
+    public init(repository: ManagedRepository, branch: String, credentials: GitCredentials?, maxAttempts: Int) {
+        self.repository = repository
+        self.branch = branch
+        self.credentials = credentials
+        self.maxAttempts = maxAttempts
     }
 
-    enum Outcome {
+    public struct Published: Sendable {
+        public let commit: ObjectID
+        public let attempts: Int
+        /// What `build` returned for the attempt that was pushed.
+        public let changedPaths: [String]
+    }
+
+    public enum Outcome: Sendable {
         case published(Published)
         /// `build` had nothing to change at the branch tip.
         case nothingToDo
     }
 
-    var referenceName: String { "refs/heads/" + branch }
+    public var referenceName: String { "refs/heads/" + branch }
 
     /// `build` gets the mirror and the branch tip (nil when the branch does not exist yet) and
     /// returns the changes and the message, or nil when there is nothing to commit. It may be
     /// called several times (once per attempt) and must derive its answer from the tip.
-    func publish(
+    public func publish(
         author: Signature,
         _ build: (Repository, ObjectID?) throws -> (changes: [String: FileChange], message: String)?
     ) throws -> Outcome {
@@ -64,7 +70,7 @@ struct BranchPublisher {
         throw PublishError("gave up pushing to \(branch) after \(maxAttempts) attempts: the branch kept moving")
     }
 
-    static func isRace(_ error: GitError) -> Bool {
+    public static func isRace(_ error: GitError) -> Bool {
         switch error.kind {
         case .nonFastForward, .locked: return true
         case .rejected:
@@ -76,7 +82,7 @@ struct BranchPublisher {
         }
     }
 
-    func currentTip(_ repo: Repository) throws -> ObjectID? {
+    public func currentTip(_ repo: Repository) throws -> ObjectID? {
         do {
             return try repo.resolve(referenceName)
         } catch let error as GitError where error.kind == .notFound {
@@ -86,7 +92,7 @@ struct BranchPublisher {
 
     /// The mirror maps remote heads onto local heads, so this moves `refs/heads/<branch>` to the
     /// remote tip (our rejected commit is left unreferenced).
-    func fetchBranch(_ repo: Repository) throws {
+    public func fetchBranch(_ repo: Repository) throws {
         try repo.fetch(remote: "origin", refspecs: ["+\(referenceName):\(referenceName)"], credentials: credentials)
     }
 
