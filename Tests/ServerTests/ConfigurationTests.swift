@@ -1,4 +1,8 @@
+import Crypto
+import Forge
 import Foundation
+import HTTPClient
+import HTTPTypes
 import Server
 import SlipwayCore
 import Store
@@ -106,5 +110,34 @@ struct ReadinessTests {
             try client.status("http://127.0.0.1:\(app.port)/readyz") == 503
         }
         #expect(try client.status("http://127.0.0.1:\(app.port)/healthz") == 200)
+    }
+}
+
+@Suite("Deliveries about other repositories")
+struct OtherRepositoryTests {
+    @Test("a delivery about another repository than the forge's is journaled as ignored, with that reason")
+    func otherRepositoryIgnored() throws {
+        let dir = try TemporaryDirectory()
+        var configuration = BotConfiguration(listenPort: 0, webhookSecret: Array(TestBot.secret.utf8),
+                                             store: .sqlite(path: dir.child("state.db"), synchronousFull: false), workDir: dir.path)
+        configuration.forge = ForgeSettings(repository: ForgeRepository("acme/shop"))
+        let app = try BotApplication.build(configuration: configuration, logger: .discarding)
+        try app.start()
+        defer { app.stop() }
+        let body = try TestBot.fixture("pull_request.opened.json") // Codertocat/Hello-World
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("X-GitHub-Event", "pull_request")
+        headers.add("X-GitHub-Delivery", "other-repo")
+        headers.add("X-Hub-Signature-256", WebhookSignature.sign(body: body, secret: TestBot.secret))
+        let response = try HTTPClient().send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(app.port)/webhook", headers: headers, body: body))
+        #expect(response.status == 202)
+        let record = try Eventually.value(of: "the delivery to be finished") { () -> DeliveryRecord? in
+            guard let record = try app.store.delivery(id: "other-repo"), record.status.isFinal else { return nil }
+            return record
+        }
+        #expect(record.status == .ignored)
+        #expect(record.reason?.contains("Codertocat/Hello-World") == true)
+        #expect(record.reason?.contains("acme/shop") == true)
     }
 }

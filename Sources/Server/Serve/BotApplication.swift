@@ -42,6 +42,7 @@ public final class BotApplication: @unchecked Sendable {
         var forgeQueue: ForgeUpdateQueue?
         var forgeClient: GitHubClient?
         var evidence: EvidenceWriter
+        var retention: EvidenceRetention?
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -122,7 +123,14 @@ public final class BotApplication: @unchecked Sendable {
             repository: repository, store: store, defaultBranch: configuration.defaultBranch,
             pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, logger: logger,
             onEnqueue: { _ in runner.wake() })
-        return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence)
+        let retention = configuration.evidenceRetention.map { olderThan in
+            EvidenceRetention(
+                pruner: EvidencePruner(repository: repository, store: store, branch: configuration.evidenceBranch,
+                                       authorName: configuration.botName, authorEmail: configuration.botEmail, credentials: gitCredentials),
+                olderThan: olderThan, compressAfter: configuration.evidenceCompressAfter, logger: logger)
+        }
+        return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
+                        retention: retention)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -178,6 +186,7 @@ public final class BotApplication: @unchecked Sendable {
             _ = try? store.releaseJobs(ownedBy: instance)
             pipeline.forgeQueue?.start()
             pipeline.evidence.start()
+            pipeline.retention?.start()
             pipeline.runner.start()
         }
         try server.start()
@@ -216,6 +225,7 @@ public final class BotApplication: @unchecked Sendable {
         loop?.stop()
         pipeline?.runner.stop()
         pipeline?.evidence.shutdown()
+        pipeline?.retention?.stop()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
     }

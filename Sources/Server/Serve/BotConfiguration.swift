@@ -28,6 +28,9 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var evidenceBranch = "slipway/evidence"
     public var botName = "slipway[bot]"
     public var botEmail = "slipway[bot]@users.noreply.github.com"
+    /// Evidence retention (nil: keep forever) and log compression age.
+    public var evidenceRetention: TimeInterval? = 90 * 86_400
+    public var evidenceCompressAfter: TimeInterval? = 30 * 86_400
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
@@ -52,13 +55,16 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         self.deliveryWorkers = deliveryWorkers
     }
 
-    func with(forge: ForgeSettings, runnerWorkers: Int, evidenceBranch: String, botName: String, botEmail: String) -> BotConfiguration {
+    func with(forge: ForgeSettings, runnerWorkers: Int, evidenceBranch: String, botName: String, botEmail: String,
+              retention: TimeInterval?, compressAfter: TimeInterval?) -> BotConfiguration {
         var copy = self
         copy.forge = forge
         copy.runnerWorkers = runnerWorkers
         copy.evidenceBranch = evidenceBranch
         copy.botName = botName
         copy.botEmail = botEmail
+        copy.evidenceRetention = retention
+        copy.evidenceCompressAfter = compressAfter
         return copy
     }
 
@@ -103,6 +109,16 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         }
         let secret = try loadSecret(source, required: requireSecret)
         let forge = try ForgeSettings.resolve(source, repo: source.value(.repo))
+        func age(_ option: ConfigOption) throws -> TimeInterval? {
+            let text = value(option) ?? "0"
+            if text == "0" { return nil }
+            guard let duration = Duration(parsing: text) else {
+                throw ConfigError("--\(option.name) must be a duration like 90d or 0 (got '\(text)')")
+            }
+            return duration.seconds
+        }
+        let retention = try age(.evidenceRetention)
+        let compressAfter = try age(.evidenceCompressAfter)
         guard let runnerWorkers = Int(value(.runnerWorkers) ?? "2"), (1...64).contains(runnerWorkers) else {
             throw ConfigError("--workers must be a number from 1 to 64")
         }
@@ -112,7 +128,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
             reconcileInterval: interval.seconds, defaultBranch: value(.defaultBranch) ?? "main"
         ).with(forge: forge, runnerWorkers: runnerWorkers, evidenceBranch: value(.evidenceBranch) ?? "slipway/evidence",
-               botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com")
+               botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com",
+               retention: retention, compressAfter: compressAfter)
     }
 
     /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.

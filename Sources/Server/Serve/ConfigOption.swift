@@ -64,6 +64,11 @@ public struct ConfigOption: Sendable {
     public static let botEmail = ConfigOption(name: "bot-email", valueName: "EMAIL",
         help: "Author email of the bot's commits.", defaultValue: "slipway[bot]@users.noreply.github.com")
 
+    public static let evidenceRetention = ConfigOption(name: "evidence-retention", valueName: "DURATION",
+        help: "Evidence older than this is pruned (one commit, index kept in step), checked daily; 0 keeps it forever.", defaultValue: "90d")
+    public static let evidenceCompressAfter = ConfigOption(name: "evidence-compress-after", valueName: "DURATION",
+        help: "Evidence logs older than this are gzipped.", defaultValue: "30d")
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
@@ -71,6 +76,6 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
-        .evidenceBranch, .botName, .botEmail,
+        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter,
     ]
 }
