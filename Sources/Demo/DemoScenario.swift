@@ -169,6 +169,9 @@ public final class DemoScenario: @unchecked Sendable {
         bot.runner?.stopApplications()
         bot.stop()
         forge.stop()
+        // Whatever still runs from an environment's checkout (an app a stopped runner no longer
+        // supervised) is stopped too: the demo leaves nothing behind.
+        ProcessSweep.stopAll(under: directory + "/bot/envs")
     }
 
     static func page(_ greeting: String) -> String {

@@ -39,6 +39,8 @@ struct CrashTests {
         let secret = "crash-secret-abcdef"
         let secretFile = try dir.write("secret", secret)
         let work = dir.child("work")
+        // serve leaves apps running for the next start to adopt: the test stops them itself.
+        defer { ProcessSweep.stopAll(under: work + "/envs") }
         let slipway = try Binaries.slipway()
         let env = ["PATH": "/usr/bin:/bin", "HOME": dir.path, "SLIPWAY_FORGE_TOKEN": "crash-token-123456"]
         func serve() throws -> (ChildProcess, Int) {

@@ -63,7 +63,7 @@ struct LoopTests {
         #expect(try reconciler.reconcile(trigger: "test").enqueued.isEmpty)
 
         // Evidence: every attempt recorded on the evidence branch, in few commits, fsck clean.
-        s.bot.stop()
+        s.shutdown()
         let evidence = try gitCLI(s.repository.path, ["ls-tree", "-r", "--name-only", "slipway/evidence"])
         let records = evidence.split(separator: "\n").filter { $0.hasSuffix("record.json") }
         #expect(records.filter { $0.contains("/pr-1/") && $0.contains("-deploy/") }.count == 2)

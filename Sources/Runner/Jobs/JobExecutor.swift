@@ -304,15 +304,20 @@ final class JobExecutor: @unchecked Sendable {
         // for it to exit.
         let ports = self.ports
         let grace = configuration.killGrace
+        let retiring = self.retiring
         if let old {
+            retiring.enter()
             Thread {
                 old.stop()
                 ports.release(old.launch.port)
+                retiring.leave()
             }.start()
         } else if let oldLive, ProcStat.matches(pid: oldLive.pid, startTime: oldLive.processStart) {
+            retiring.enter()
             Thread {
                 ProcessGroup(id: oldLive.pid).terminate(grace: grace)
                 ports.release(oldLive.port)
+                retiring.leave()
             }.start()
         }
     }
@@ -550,7 +555,16 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// Stops every app this runner supervises.
+    /// Old versions being stopped in the background after a new one took over.
+    let retiring = DispatchGroup()
+
+    /// Waits until every old version replaced by a new one has stopped.
+    func waitForRetiring() {
+        _ = retiring.wait(timeout: .now() + configuration.killGrace + 2)
+    }
+
     func stopAll() {
+        waitForRetiring()
         lock.lock()
         let all = apps
         apps.removeAll()

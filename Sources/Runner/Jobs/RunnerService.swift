@@ -77,6 +77,7 @@ public final class RunnerService: @unchecked Sendable {
         for token in tokens.values { token.cancel("the bot is stopping") }
         while running > 0 { condition.wait() }
         condition.unlock()
+        executor.waitForRetiring()
         executor.detachAll()
     }
 
