@@ -269,6 +269,10 @@ public struct SpecParser {
                 continue
             }
             if let env = map["env"], let variable = string(env, "secrets.\(name).env") {
+                if variable.hasPrefix("SLIPWAY_") {
+                    error(env, "secrets.\(name).env: SLIPWAY_* variables hold Slipway's own secrets and never reach user code")
+                    continue
+                }
                 result.append(EnvironmentSpec.SecretRef(name: name, source: .env(variable)))
             } else if let file = map["file"], let path = string(file, "secrets.\(name).file") {
                 result.append(EnvironmentSpec.SecretRef(name: name, source: .file(path)))

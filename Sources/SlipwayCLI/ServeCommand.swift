@@ -8,7 +8,7 @@ enum ServeCommand {
     static var command: Command {
         Command(
             name: "serve",
-            abstract: "Run the bot: receive webhooks, journal them durably, and process them.",
+            abstract: "Run the bot: verified webhooks, reconcile from git, build and deploy, PR comment and statuses, evidence and docs.",
             discussion: """
             Every option is also a key in slipway.yaml (same name) and an environment variable
             (SLIPWAY_ and the name in capitals, dashes as underscores). Flags win over the

@@ -254,3 +254,13 @@ struct DurationGlobTests {
         #expect(!Glob("*-a").overlaps(Glob("*-b")))
     }
 }
+
+extension SpecParserTests {
+    @Test("a secret may not be taken from Slipway's own variables")
+    func slipwayVariablesAreNotSecrets() {
+        let text = validPreview.replacingOccurrences(of: "{ env: STRIPE_TEST_KEY }", with: "{ env: SLIPWAY_FORGE_TOKEN }")
+        let found = diagnostics(text)
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("never reach user code") == true)
+    }
+}
