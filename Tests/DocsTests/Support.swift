@@ -108,7 +108,7 @@ enum StackFixture {
     health: { path: /healthz, timeout: 120s }
     env: { APP_ENV: production }
     secrets:
-      STRIPE_KEY: { env: SLIPWAY_DOCS_TEST_STRIPE }
+      STRIPE_KEY: { env: DOCS_TEST_STRIPE_KEY }
     promotion: { from: staging, label: promote, approvers: [octocat] }
     """
 
