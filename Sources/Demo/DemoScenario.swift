@@ -25,7 +25,9 @@ public final class DemoScenario: @unchecked Sendable {
     /// - Parameters:
     ///   - exampleDirectory: the example app (`examples/app` in the Slipway checkout).
     ///   - directory: where the repository, the bot's work dir and the logs go.
-    public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600) throws {
+    ///   - store: where the bot keeps its state (SQLite in the work dir by default).
+    public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
+                store: StoreLocation? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git")
@@ -35,7 +37,7 @@ public final class DemoScenario: @unchecked Sendable {
         secret = "demo-secret-" + UUID().uuidString.lowercased()
         var configuration = BotConfiguration(
             repo: repository.path, listenHost: "127.0.0.1", listenPort: 0, webhookSecret: Array(secret.utf8),
-            store: .sqlite(path: directory + "/bot/state.db", synchronousFull: false), workDir: directory + "/bot",
+            store: store ?? .sqlite(path: directory + "/bot/state.db", synchronousFull: false), workDir: directory + "/bot",
             reconcileInterval: reconcileInterval)
         configuration.forge = ForgeSettings(apiBaseURL: forge.baseURL, repository: ForgeRepository(payloads.fullName), credentials: .token(token))
         configuration.runnerWorkers = 2
