@@ -22,12 +22,10 @@ public final class RunnerService: @unchecked Sendable {
     private let logger: Logger
     private let observer: (any DeploymentObserver)?
     let executor: JobExecutor
-    private let condition = NSCondition()
-    private var wakeups = 0
-    private var stopping = false
-    private var running = 0
+    private let lock = NSLock()
     private var started = false
     private var tokens: [Int64: CancellationToken] = [:]
+    private var pool: PollingWorkers!
 
     public init(store: any Store, repository: ManagedRepository, logger: Logger, configuration: RunnerConfiguration,
                 observer: (any DeploymentObserver)? = nil) {
@@ -36,47 +34,38 @@ public final class RunnerService: @unchecked Sendable {
         self.configuration = configuration
         self.observer = observer
         executor = JobExecutor(store: store, repository: repository, configuration: configuration, logger: logger)
+        pool = PollingWorkers(name: "slipway-runner", count: configuration.workers, pollInterval: configuration.pollInterval) { [unowned self] owner in
+            self.takeOne(owner: owner)
+        }
     }
 
     /// Adopts running apps, then starts the workers.
     public func start() {
-        condition.lock()
-        if started { condition.unlock(); return }
+        lock.lock()
+        if started { lock.unlock(); return }
         started = true
-        condition.unlock()
+        lock.unlock()
         // Orphans of our children (a build's background processes whose parent died) are
         // reparented to the bot and reaped with their group, so a stopped group is really gone.
         _ = slipway_set_child_subreaper()
         executor.adoptEnvironments()
-        for index in 0..<max(1, configuration.workers) {
-            condition.lock()
-            running += 1
-            condition.unlock()
-            let thread = Thread { [self] in self.loop(owner: "\(configuration.instance)/runner-\(index)") }
-            thread.name = "slipway-runner-\(index)"
-            thread.start()
-        }
+        pool.start(ownerPrefix: "\(configuration.instance)/runner-")
     }
 
     /// A job was enqueued: look now instead of at the next poll.
     public func wake() {
-        condition.lock()
-        wakeups += 1
-        condition.broadcast()
-        condition.unlock()
+        pool.wake()
     }
 
     /// Stops taking jobs, waits for running ones until the shutdown deadline, cancels what is
     /// left, and stops supervising (apps keep running and are adopted at the next start).
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        let deadline = Date().addingTimeInterval(configuration.shutdownDeadline)
-        while running > 0 && Date() < deadline { _ = condition.wait(until: deadline) }
-        for token in tokens.values { token.cancel("the bot is stopping") }
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        pool.stop(deadline: configuration.shutdownDeadline) {
+            lock.lock()
+            let running = Array(tokens.values)
+            lock.unlock()
+            for token in running { token.cancel("the bot is stopping") }
+        }
         executor.waitForRetiring()
         executor.detachAll()
     }
@@ -93,45 +82,25 @@ public final class RunnerService: @unchecked Sendable {
         return (app.current.pid, app.launch.port)
     }
 
-    private func loop(owner: String) {
-        defer {
-            condition.lock()
-            running -= 1
-            condition.broadcast()
-            condition.unlock()
-        }
-        while true {
-            condition.lock()
-            if stopping { condition.unlock(); return }
-            wakeups = 0
-            condition.unlock()
-
-            var didWork = false
-            do {
-                if let job = try store.claimJob(owner: owner, lease: configuration.lease, now: Date()) {
-                    didWork = true
-                    run(job, owner: owner)
-                }
-            } catch {
-                logger.error("could not read the job queue", ["error": "\(error)"])
-            }
-            if didWork { continue }
-
-            condition.lock()
-            if !stopping && wakeups == 0 {
-                _ = condition.wait(until: Date().addingTimeInterval(configuration.pollInterval))
-            }
-            condition.unlock()
+    /// Runs the oldest claimable job, if any.
+    private func takeOne(owner: String) -> Bool {
+        do {
+            guard let job = try store.claimJob(owner: owner, lease: configuration.lease, now: Date()) else { return false }
+            run(job, owner: owner)
+            return true
+        } catch {
+            logger.error("could not read the job queue", ["error": "\(error)"])
+            return false
         }
     }
 
     private func run(_ job: JobRecord, owner: String) {
         let log = logger.with(["job.id": "\(job.id)", "env": job.environment, "job.kind": job.kind.rawValue, "sha": job.sha ?? ""])
         let token = CancellationToken()
-        condition.lock()
+        lock.lock()
         tokens[job.id] = token
-        if stopping { token.cancel("the bot is stopping") }
-        condition.unlock()
+        lock.unlock()
+        if pool.isStopping { token.cancel("the bot is stopping") }
         if job.cancelRequested { token.cancel("a newer job for \(job.environment) was queued") }
 
         let keeper = LeaseKeeper(store: store, job: job, owner: owner, configuration: configuration, token: token, logger: log)
@@ -146,9 +115,9 @@ public final class RunnerService: @unchecked Sendable {
         } catch {
             log.error("could not record the job result", ["error": "\(error)"])
         }
-        condition.lock()
+        lock.lock()
         tokens[job.id] = nil
-        condition.unlock()
+        lock.unlock()
         var fields = ["status": outcome.status.rawValue]
         if let error = outcome.error { fields["error"] = error }
         if outcome.status == .succeeded { log.info("job finished", fields) } else { log.warning("job finished", fields) }

@@ -25,10 +25,7 @@ public final class DeliveryWorkers: @unchecked Sendable {
     private let metrics: Metrics
     private let logger: Logger
     private let configuration: Configuration
-    private let condition = NSCondition()
-    private var wakeups = 0
-    private var stopping = false
-    private var running = 0
+    private var pool: PollingWorkers!
 
     public init(store: any Store, processor: DeliveryProcessor, metrics: Metrics, logger: Logger, configuration: Configuration = Configuration()) {
         self.store = store
@@ -36,6 +33,9 @@ public final class DeliveryWorkers: @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         self.configuration = configuration
+        pool = PollingWorkers(name: "slipway-delivery", count: configuration.count, pollInterval: configuration.pollInterval) { [unowned self] owner in
+            self.takeOne(owner: owner)
+        }
     }
 
     public func start() {
@@ -47,62 +47,28 @@ public final class DeliveryWorkers: @unchecked Sendable {
         } catch {
             logger.error("could not take back this instance's leases", ["error": "\(error)"])
         }
-        for index in 0..<max(1, configuration.count) {
-            condition.lock()
-            running += 1
-            condition.unlock()
-            let thread = Thread { [self] in self.loop(owner: "\(configuration.instance)/\(index)") }
-            thread.name = "slipway-delivery-\(index)"
-            thread.start()
-        }
+        pool.start(ownerPrefix: "\(configuration.instance)/")
     }
 
     /// Wakes a worker: there is something new in the journal.
     public func wake() {
-        condition.lock()
-        wakeups += 1
-        condition.signal()
-        condition.unlock()
+        pool.wake()
     }
 
     /// Stops taking new deliveries and waits for the ones in progress.
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        pool.stop()
     }
 
-    private func loop(owner: String) {
-        defer {
-            condition.lock()
-            running -= 1
-            condition.broadcast()
-            condition.unlock()
-        }
-        while true {
-            condition.lock()
-            if stopping { condition.unlock(); return }
-            wakeups = 0
-            condition.unlock()
-
-            var didWork = false
-            do {
-                if let delivery = try store.claimDelivery(owner: owner, lease: configuration.lease, now: Date()) {
-                    didWork = true
-                    process(delivery, owner: owner)
-                }
-            } catch {
-                logger.error("could not read the journal", ["error": "\(error)"])
-            }
-            if didWork { continue }
-
-            condition.lock()
-            if !stopping && wakeups == 0 {
-                _ = condition.wait(until: Date().addingTimeInterval(configuration.pollInterval))
-            }
-            condition.unlock()
+    /// Processes the oldest claimable delivery, if any.
+    private func takeOne(owner: String) -> Bool {
+        do {
+            guard let delivery = try store.claimDelivery(owner: owner, lease: configuration.lease, now: Date()) else { return false }
+            process(delivery, owner: owner)
+            return true
+        } catch {
+            logger.error("could not read the journal", ["error": "\(error)"])
+            return false
         }
     }
 
