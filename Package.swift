@@ -91,6 +91,9 @@ let package = Package(
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: ["Git"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
+        // Runs the CLI in-process for the test targets that exercise commands.
+        .target(name: "CLITestSupport", dependencies: ["SlipwayCLI", "CommandLineKit"], path: "Tests/CLITestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
@@ -104,10 +107,10 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DocsTests", dependencies: ["Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["Demo", "Server", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,13 +1,8 @@
+import CLITestSupport
 import CommandLineKit
 import SlipwayCLI
 import Testing
 import TestSupport
-
-enum SlipwayCLIEntry {
-    static func run(_ arguments: [String], _ io: CommandIO) -> Int32 {
-        SlipwayCLI.run(arguments: arguments, io: io)
-    }
-}
 
 @Suite("slipway command line")
 struct SlipwayCommandTests {

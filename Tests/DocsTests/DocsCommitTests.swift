@@ -1,3 +1,4 @@
+import CLITestSupport
 import Docs
 import Foundation
 import Git

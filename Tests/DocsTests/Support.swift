@@ -182,25 +182,6 @@ enum GitCLI {
     struct Missing: Error, CustomStringConvertible { let description: String }
 }
 
-/// Runs the docs command in-process (see EvidenceTests' `runCLI`).
-func runCLI(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-    let out = Sink(), err = Sink()
-    let code: Int32
-    if SlipwayCLI.root.subcommand(named: arguments.first ?? "") != nil {
-        code = SlipwayCLI.run(arguments: arguments, io: CommandIO(out: out, err: err))
-    } else {
-        let root = Command(name: "slipway", abstract: "test root", subcommands: SlipwayCLI.root.subcommands + [EvidenceCommand.command, DocsCommand.command])
-        code = CommandRunner.run(root: root, arguments: arguments, io: CommandIO(out: out, err: err))
-    }
-    return (code, out.text, err.text)
-}
-
-final class Sink: OutputSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func write(_ text: String) { lock.lock(); buffer += text; lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return buffer }
-}
 
 extension GitCLI {
     static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }

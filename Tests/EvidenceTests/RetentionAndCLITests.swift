@@ -1,3 +1,4 @@
+import CLITestSupport
 import Evidence
 import Foundation
 import Git

@@ -43,36 +43,6 @@ struct GitMissing: Error, CustomStringConvertible {
     var description: String { "the git CLI is missing: install the Debian package `git`" }
 }
 
-/// Runs the evidence and docs commands in-process, as `slipway` would (the lead registers them
-/// in `SlipwayCLI.root`; until then the tree here holds them next to the root's commands).
-func runCLI(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-    let out = Sink(), err = Sink()
-    let registered = SlipwayCLI.root.subcommand(named: arguments.first ?? "") != nil
-    let code: Int32
-    if registered {
-        code = SlipwayCLI.run(arguments: arguments, io: CommandIO(out: out, err: err))
-    } else {
-        let root = Command(name: "slipway", abstract: "test root", subcommands: SlipwayCLI.root.subcommands + [EvidenceCommand.command, DocsCommand.command])
-        code = CommandRunner.run(root: root, arguments: arguments, io: CommandIO(out: out, err: err))
-    }
-    return (code, out.text, err.text)
-}
-
-final class Sink: OutputSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func write(_ text: String) {
-        lock.lock()
-        buffer += text
-        lock.unlock()
-    }
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return buffer
-    }
-}
-
 /// A finished deploy report with two steps and logs.
 func sampleReport(environment: String = "staging", kind: EnvironmentKind = .staging, jobKind: String = "deploy",
                   sha: String = "0123456789abcdef0123456789abcdef01234567", startedAt: Date = Date(timeIntervalSince1970: 1_800_000_000.25),

@@ -1,3 +1,4 @@
+import CLITestSupport
 import CommandLineKit
 import Foundation
 @testable import SlipwayCLI
@@ -8,31 +9,7 @@ import TestSupport
 /// Runs `slipway env ...` in-process. Uses the command tree with `env` in it (the lead registers
 /// `EnvCommand` in `SlipwayCLI.root`; until then the tree is built here).
 func runEnv(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-    let out = Capture(), err = Capture()
-    let io = CommandIO(out: out, err: err)
-    let code: Int32
-    if SlipwayCLI.root.subcommand(named: "env") != nil {
-        code = SlipwayCLI.run(arguments: ["env"] + arguments, io: io)
-    } else {
-        let root = Command(name: "slipway", abstract: "test", subcommands: [EnvCommand.command])
-        code = CommandRunner.run(root: root, arguments: ["env"] + arguments, io: io)
-    }
-    return (code, out.text, err.text)
-}
-
-final class Capture: OutputSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func write(_ text: String) {
-        lock.lock()
-        buffer += text
-        lock.unlock()
-    }
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return buffer
-    }
+    runCLI(["env"] + arguments)
 }
 
 @Suite("slipway env")
