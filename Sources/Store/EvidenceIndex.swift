@@ -70,7 +70,7 @@ extension SQLStateStore {
                     [.text(entry.id), .text(entry.environment), .text(entry.environmentKind), .text(entry.kind), .text(entry.sha),
                      .optional(entry.pullRequest), .text(entry.outcome), .double(entry.startedAt.timeIntervalSince1970),
                      entry.finishedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .text(entry.path), .text(entry.branch),
-                     .text(entry.commit), .text(entry.record), .text(Self.encodeList(entry.logs))]
+                     .text(entry.commit), .text(entry.record), .text(JSONColumn.encode(entry.logs))]
                 )
             }
         }
@@ -119,7 +119,7 @@ extension SQLStateStore {
         try inTransaction("update evidence logs") { x in
             for (path, logs) in logsByPath {
                 try x.change("UPDATE evidence SET logs = ?, commit_sha = ? WHERE path = ?",
-                             [.text(Self.encodeList(logs)), .text(commit), .text(path)])
+                             [.text(JSONColumn.encode(logs)), .text(commit), .text(path)])
             }
         }
     }
@@ -131,7 +131,7 @@ extension SQLStateStore {
             pullRequest: row.int("pull_request"), outcome: row.string("outcome") ?? "unknown",
             startedAt: row.date("started_at") ?? Date(timeIntervalSince1970: 0), finishedAt: row.date("finished_at"),
             path: row.string("path") ?? "", branch: row.string("branch") ?? "", commit: row.string("commit_sha") ?? "",
-            record: row.string("record") ?? "{}", logs: decodeList(row.string("logs"))
+            record: row.string("record") ?? "{}", logs: JSONColumn.decodeList(row.string("logs"))
         )
     }
 }

@@ -45,7 +45,7 @@ public final class PostgresStore: SQLStateStore {
                 INSERT INTO delivery_bodies (seq, body) SELECT seq, $6 FROM new RETURNING seq
                 """,
                 [.text(delivery.id), .text(delivery.event), .double(delivery.receivedAt.timeIntervalSince1970),
-                 delivery.contentType.map(PostgresValue.text) ?? .null, .text(HeadersCoding.encode(delivery.headers)),
+                 delivery.contentType.map(PostgresValue.text) ?? .null, .text(JSONColumn.encode(delivery.headers)),
                  .bytea([UInt8](delivery.body)), .int(Int64(delivery.body.count))]
             )
             if !inserted.isEmpty { return .accepted }
@@ -167,7 +167,7 @@ public final class PostgresStore: SQLStateStore {
             action: row["action"],
             receivedAt: Date(timeIntervalSince1970: row.double("received_at") ?? 0),
             contentType: row["content_type"],
-            headers: HeadersCoding.decode(row["headers"]),
+            headers: JSONColumn.decodeMap(row["headers"]),
             body: withBody ? Data(row.bytes("body") ?? []) : Data(),
             bodySize: row.int("body_size") ?? 0,
             status: row["status"].flatMap(DeliveryStatus.init(rawValue:)) ?? .pending,

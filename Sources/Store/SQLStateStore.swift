@@ -71,8 +71,8 @@ extension SQLStateStore {
                 head_seen_at = excluded.head_seen_at, updated_at = excluded.updated_at
             """,
             [.int(Int64(pr.number)), .text(pr.state.rawValue), .text(pr.headSHA), .text(pr.baseRef), .optional(pr.headRef),
-             .bool(pr.isDraft), .bool(pr.isFromFork), .text(Self.encodeList(pr.labels)), .optional(pr.author),
-             .text(Self.encodeMap(pr.labelHeads)), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
+             .bool(pr.isDraft), .bool(pr.isFromFork), .text(JSONColumn.encode(pr.labels)), .optional(pr.author),
+             .text(JSONColumn.encode(pr.labelHeads)), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
         )
     }
 
@@ -80,8 +80,8 @@ extension SQLStateStore {
         PullRequestRecord(
             number: row.int("number") ?? 0, state: row.string("state").flatMap(PullRequestRecord.State.init(rawValue:)) ?? .open,
             headSHA: row.string("head_sha") ?? "", baseRef: row.string("base_ref") ?? "", headRef: row.string("head_ref"),
-            isDraft: row.flag("draft"), isFromFork: row.flag("fork"), labels: decodeList(row.string("labels")),
-            author: row.string("author"), labelHeads: decodeMap(row.string("label_heads")),
+            isDraft: row.flag("draft"), isFromFork: row.flag("fork"), labels: JSONColumn.decodeList(row.string("labels")),
+            author: row.string("author"), labelHeads: JSONColumn.decodeMap(row.string("label_heads")),
             headSeenAt: row.date("head_seen_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.string("updated_at")
         )
     }
@@ -294,23 +294,5 @@ extension SQLStateStore {
             createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), startedAt: row.date("started_at"),
             finishedAt: row.date("finished_at")
         )
-    }
-
-    static func encodeList(_ items: [String]) -> String {
-        "[" + items.map(JSONString.quote).joined(separator: ",") + "]"
-    }
-
-    static func encodeMap(_ map: [String: String]) -> String {
-        "{" + map.sorted { $0.key < $1.key }.map { JSONString.quote($0.key) + ":" + JSONString.quote($0.value) }.joined(separator: ",") + "}"
-    }
-
-    static func decodeMap(_ text: String?) -> [String: String] {
-        guard let text, let data = text.data(using: .utf8) else { return [:] }
-        return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
-    }
-
-    static func decodeList(_ text: String?) -> [String] {
-        guard let text, let data = text.data(using: .utf8) else { return [] }
-        return (try? JSONDecoder().decode([String].self, from: data)) ?? []
     }
 }

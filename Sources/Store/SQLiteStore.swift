@@ -72,7 +72,7 @@ public final class SQLiteStore: SQLStateStore {
                         VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING RETURNING seq
                         """,
                         [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-                         SQLiteValue(delivery.contentType), .text(HeadersCoding.encode(delivery.headers)),
+                         SQLiteValue(delivery.contentType), .text(JSONColumn.encode(delivery.headers)),
                          .integer(Int64(delivery.body.count))]
                     )
                     if let seq = rows.first?.int64("seq") {
@@ -214,7 +214,7 @@ public final class SQLiteStore: SQLStateStore {
             action: row.string("action"),
             receivedAt: Date(timeIntervalSince1970: row.double("received_at") ?? 0),
             contentType: row.string("content_type"),
-            headers: HeadersCoding.decode(row.string("headers")),
+            headers: JSONColumn.decodeMap(row.string("headers")),
             body: withBody ? Data(row.blob("body") ?? []) : Data(),
             bodySize: row.int("body_size") ?? 0,
             status: row.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending,
