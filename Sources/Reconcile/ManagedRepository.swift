@@ -1,5 +1,6 @@
 import Foundation
 public import Git
+import SlipwayCore
 
 /// The repository Slipway manages, kept as a bare mirror in `<work-dir>/repo.git` whose
 /// `origin` is the path or URL the operator gave. All reads come from the mirror's objects
@@ -27,7 +28,7 @@ public final class ManagedRepository: @unchecked Sendable {
             repository = try Repository.open(at: mirror)
             let origin = try repository.remoteURL(name: "origin")
             guard origin == resolved else {
-                throw RepositoryError("the work dir \(workDir) already mirrors \(redact(origin ?? "?")), not \(redact(resolved)); use another --work-dir")
+                throw RepositoryError("the work dir \(workDir) already mirrors \(Redactor.maskingURLCredentials(origin ?? "?")), not \(Redactor.maskingURLCredentials(resolved)); use another --work-dir")
             }
         } else {
             if !isRemote(resolved) {
@@ -41,7 +42,7 @@ public final class ManagedRepository: @unchecked Sendable {
                 repository = try Repository.clone(from: resolved, to: mirror, bare: true, credentials: credentials)
             } catch let error as GitError {
                 try? FileManager.default.removeItem(atPath: mirror)
-                throw RepositoryError("cannot clone \(redact(resolved)): \(error.message)")
+                throw RepositoryError("cannot clone \(Redactor.maskingURLCredentials(resolved)): \(error.message)")
             }
         }
         let managed = ManagedRepository(source: resolved, mirrorPath: mirror, repository: repository, credentials: credentials)
@@ -57,7 +58,7 @@ public final class ManagedRepository: @unchecked Sendable {
     }
 
     /// The source with any password removed, for messages.
-    public var displaySource: String { Self.redact(source) }
+    public var displaySource: String { Redactor.maskingURLCredentials(source) }
 
     /// Brings the mirror up to date with the remote (branches, PR heads, tags; deleted refs go).
     public func fetch() throws {
@@ -86,13 +87,6 @@ public final class ManagedRepository: @unchecked Sendable {
         if isRemote(source) || source.hasPrefix("/") { return source }
         let cwd = FileManager.default.currentDirectoryPath
         return URL(fileURLWithPath: source, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
-    }
-
-    static func redact(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        var copy = text
-        copy.replaceSubrange(scheme.upperBound..<at, with: "***")
-        return copy
     }
 }
 

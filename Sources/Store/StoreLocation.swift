@@ -1,3 +1,4 @@
+import SlipwayCore
 /// Where the state lives, parsed from `--store`: `sqlite:PATH` (relative paths are under the work
 /// dir) or `postgres://...` / `postgresql://...`.
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
@@ -44,13 +45,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Removes the password from `scheme://user:password@host/...` and `password=...` conninfo.
     public static func redacted(_ text: String) -> String {
-        var result = text
-        if let scheme = result.range(of: "://"), let at = result[scheme.upperBound...].firstIndex(of: "@") {
-            let userinfo = result[scheme.upperBound..<at]
-            if let colon = userinfo.firstIndex(of: ":") {
-                result.replaceSubrange(result.index(after: colon)..<at, with: "***")
-            }
-        }
+        var result = Redactor.maskingURLCredentials(text)
         if let range = result.range(of: "password=") {
             let end = result[range.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" }) ?? result.endIndex
             result.replaceSubrange(range.upperBound..<end, with: "***")

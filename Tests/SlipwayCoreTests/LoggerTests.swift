@@ -45,3 +45,17 @@ struct LoggerTests {
         #expect(redactor.redact("ab abcd") == "ab ***")
     }
 }
+
+extension LoggerTests {
+    @Test("URLs lose their credentials, and nothing else", arguments: [
+        ("postgres://bot:hunter2@db:5432/x", "postgres://bot:***@db:5432/x"),
+        ("https://ghp_abcdefgh@github.com/o/r.git", "https://***@github.com/o/r.git"),
+        ("https://x-access-token:tok@github.com/o/r", "https://x-access-token:***@github.com/o/r"),
+        ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+        ("https://github.com/o/r@v1", "https://github.com/o/r@v1"),
+        ("/srv/git/app.git", "/srv/git/app.git"),
+    ])
+    func urlCredentials(input: String, expected: String) {
+        #expect(Redactor.maskingURLCredentials(input) == expected)
+    }
+}

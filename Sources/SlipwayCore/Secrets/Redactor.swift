@@ -28,3 +28,22 @@ public struct Redactor: Sendable, Equatable {
         return result
     }
 }
+
+extension Redactor {
+    /// `scheme://user:password@host/...` becomes `scheme://user:***@host/...`, and a userinfo with
+    /// no password (a token given as the user, `https://TOKEN@github.com`) becomes `***`: URLs in
+    /// messages never carry credentials.
+    public static func maskingURLCredentials(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let hostEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<hostEnd].lastIndex(of: "@") else { return text }
+        var result = text
+        if let colon = rest[..<at].firstIndex(of: ":") {
+            result.replaceSubrange(rest.index(after: colon)..<at, with: mask)
+        } else {
+            result.replaceSubrange(scheme.upperBound..<at, with: mask)
+        }
+        return result
+    }
+}
