@@ -49,7 +49,7 @@ public final class ExampleRepository: @unchecked Sendable {
                     try repository.updateReference(name: "refs/heads/\(branch)", to: parent, expected: nil)
                 }
                 return try repository.commit(changes: changes, onBranch: branch, parent: parent, author: Self.author, message: message).hex
-            } catch let error as GitError where (error.kind == .locked || error.kind == .conflict || error.kind == .alreadyExists) && attempts < 200 {
+            } catch let error as GitError where (error.kind == .conflict || error.kind == .alreadyExists) && attempts < 200 {
                 attempts += 1
                 Thread.sleep(forTimeInterval: 0.01)
             }
@@ -66,29 +66,30 @@ public final class ExampleRepository: @unchecked Sendable {
     /// made, otherwise a squash of the branch's changes on top of main (so the bot's own commits
     /// on main, such as docs, are kept).
     public func merge(_ branch: String) throws -> String {
-        let head = try repository.resolve("refs/heads/\(branch)")
-        let main = try repository.resolve("refs/heads/main")
-        var isAncestor = false
-        var cursor: ObjectID? = head
-        var steps = 0
-        while let id = cursor, steps < 1000 {
-            if id == main { isAncestor = true; break }
-            cursor = try repository.commit(id).parents.first
-            steps += 1
-        }
-        if !isAncestor {
-            return try commit("main", branchChanges[branch] ?? [:], message: "Merge \(branch) (squashed)")
-        }
-        var attempts = 0
-        while true {
+        for _ in 0..<200 {
+            let head = try repository.resolve("refs/heads/\(branch)")
+            let main = try repository.resolve("refs/heads/main")
+            guard try isAncestor(main, of: head) else {
+                return try commit("main", branchChanges[branch] ?? [:], message: "Merge \(branch) (squashed)")
+            }
             do {
-                try repository.updateReference(name: "refs/heads/main", to: head, expected: try repository.resolve("refs/heads/main"))
+                try repository.updateReference(name: "refs/heads/main", to: head, expected: main)
                 return head.hex
-            } catch let error as GitError where error.kind == .locked && attempts < 200 {
-                attempts += 1
-                Thread.sleep(forTimeInterval: 0.01)
+            } catch let error as GitError where error.kind == .conflict {
+                continue // main moved (the bot committed docs): decide again
             }
         }
+        throw DemoError("main kept moving while merging \(branch)")
+    }
+
+    private func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
+        var cursor: ObjectID? = commit
+        for _ in 0..<1000 {
+            guard let id = cursor else { return false }
+            if id == ancestor { return true }
+            cursor = try repository.commit(id).parents.first
+        }
+        return false
     }
 }
 

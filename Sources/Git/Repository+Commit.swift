@@ -80,7 +80,8 @@ extension Repository {
 
     // MARK: - Internals
 
-    /// Compare-and-swap of a direct reference.
+    /// Compare-and-swap of a direct reference. A ref locked by someone else (another pusher, the
+    /// git CLI) is waited for up to `referenceLockPatience`, as pushes do, before `.locked`.
     private func moveReference(
         _ name: String, to target: ObjectID, from expected: ObjectID?, createIfMissing: Bool, logMessage: String
     ) throws {
@@ -88,7 +89,11 @@ extension Repository {
         var reference: OpaquePointer?
         defer { git_reference_free(reference) }
         if var expectedOID = expected?.gitOID {
-            let result = git_reference_create_matching(&reference, handle, name, &newOID, 1, &expectedOID, logMessage)
+            let result = Self.patientlyLocking {
+                git_reference_free(reference)
+                reference = nil
+                return git_reference_create_matching(&reference, handle, name, &newOID, 1, &expectedOID, logMessage)
+            }
             if result >= 0 { return }
             let error = GitError.fromLastError(function: "git_reference_create_matching", code: result)
             switch result {
@@ -102,11 +107,30 @@ extension Repository {
                 throw error
             }
         }
-        let result = git_reference_create(&reference, handle, name, &newOID, 0, logMessage)
-        if result == GIT_EEXISTS.rawValue {
-            throw GitError.fromLastError(function: "git_reference_create", code: result).with(kind: .conflict)
+        // A new ref: the all-zero expectation makes libgit2 check "does not exist" under the lock.
+        var absent = git_oid()
+        let result = Self.patientlyLocking {
+            git_reference_free(reference)
+            reference = nil
+            return git_reference_create_matching(&reference, handle, name, &newOID, 0, &absent, logMessage)
         }
-        try check(result, "git_reference_create")
+        if result == GIT_EEXISTS.rawValue || result == GIT_EMODIFIED.rawValue {
+            throw GitError.fromLastError(function: "git_reference_create_matching", code: result).with(kind: .conflict)
+        }
+        try check(result, "git_reference_create_matching")
+    }
+
+    /// Runs `attempt` again while it answers `GIT_ELOCKED`, backing off, for at most
+    /// `referenceLockPatience`.
+    static func patientlyLocking(_ attempt: () -> Int32) -> Int32 {
+        let deadline = Date().addingTimeInterval(referenceLockPatience)
+        var pause: useconds_t = 1_000
+        while true {
+            let result = attempt()
+            guard result == GIT_ELOCKED.rawValue, Date() < deadline else { return result }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
     }
 
     /// Writes the blob for one file.
