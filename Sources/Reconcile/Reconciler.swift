@@ -56,16 +56,12 @@ public final class Reconciler: @unchecked Sendable {
                 // The forge knows which PRs are open; git knows where their heads are.
                 let open = try source.openPullRequests()
                 for record in open { try store.recordPullRequest(record) }
-                for record in open {
-                    if let sha = snapshot.pullHeads[record.number] {
-                        try store.observePullRequestHead(number: record.number, sha: sha, defaultBase: defaultBranch, now: now)
-                    }
-                }
-                try store.closePullRequests(notIn: Set(open.map(\.number)))
+                let openNumbers = Set(open.map(\.number))
+                let openHeads = snapshot.pullHeads.filter { openNumbers.contains($0.key) }
+                try store.observePullRequestHeads(openHeads, defaultBase: defaultBranch, now: now)
+                try store.closePullRequests(notIn: openNumbers)
             } else {
-                for (number, sha) in snapshot.pullHeads {
-                    try store.observePullRequestHead(number: number, sha: sha, defaultBase: defaultBranch, now: now)
-                }
+                try store.observePullRequestHeads(snapshot.pullHeads, defaultBase: defaultBranch, now: now)
                 try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
             }
             inputs = try desiredInputs(snapshot: snapshot, pullRequests: store.pullRequests())

@@ -31,16 +31,24 @@ extension SQLStateStore {
     }
 
     public func observePullRequestHead(number: Int, sha: String, defaultBase: String, now: Date) throws {
-        try inTransaction("observe pull request head") { x in
-            let existing = try x.rows("SELECT * FROM pull_requests WHERE number = ?", [.int(Int64(number))]).first.map(Self.pullRequest)
-            guard var record = existing else {
-                try Self.upsert(x, PullRequestRecord(number: number, state: .open, headSHA: sha, baseRef: defaultBase, headSeenAt: now))
-                return
+        try observePullRequestHeads([number: sha], defaultBase: defaultBase, now: now)
+    }
+
+    public func observePullRequestHeads(_ heads: [Int: String], defaultBase: String, now: Date) throws {
+        guard !heads.isEmpty else { return }
+        try inTransaction("observe pull request heads") { x in
+            let known = Dictionary(try x.rows("SELECT * FROM pull_requests", []).map(Self.pullRequest).map { ($0.number, $0) },
+                                   uniquingKeysWith: { first, _ in first })
+            for (number, sha) in heads.sorted(by: { $0.key < $1.key }) {
+                guard var record = known[number] else {
+                    try Self.upsert(x, PullRequestRecord(number: number, state: .open, headSHA: sha, baseRef: defaultBase, headSeenAt: now))
+                    continue
+                }
+                guard record.headSHA != sha else { continue }
+                record.headSHA = sha
+                record.headSeenAt = now
+                try Self.upsert(x, record)
             }
-            guard record.headSHA != sha else { return }
-            record.headSHA = sha
-            record.headSeenAt = now
-            try Self.upsert(x, record)
         }
     }
 

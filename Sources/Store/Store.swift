@@ -58,6 +58,10 @@ public protocol Store: AnyObject, Sendable {
     /// trust behind, since `labelHeads` names the old head).
     func observePullRequestHead(number: Int, sha: String, defaultBase: String, now: Date) throws
 
+    /// `observePullRequestHead` for many PRs in one transaction (a reconcile sees every head at
+    /// once); heads already known are not written again.
+    func observePullRequestHeads(_ heads: [Int: String], defaultBase: String, now: Date) throws
+
     /// Marks PRs whose head ref disappeared from git as closed (no forge configured).
     func closePullRequests(notIn numbers: Set<Int>) throws
 
