@@ -11,7 +11,6 @@ public struct SpecParser {
     static let stepKeys = ["name", "run", "timeout"]
     static let deployKeys = ["driver", "run", "teardown", "url"]
     static let healthKeys = ["path", "timeout"]
-    static let secretKeys = ["env", "file"]
     static let neutralizeKeys = ["mail", "crons", "forbid"]
     static let promotionKeys = ["from", "label", "approvers"]
     /// Variables Slipway sets itself; a spec may not override them.
@@ -250,33 +249,29 @@ public struct SpecParser {
         return result
     }
 
+    /// `secrets: { NAME: grant-name }`: each secret names a grant from the operator's
+    /// configuration. Where a value lives (a file, a variable of the bot) is never the
+    /// repository's to say, so the old `{ env: ... }` / `{ file: ... }` forms are refused.
     mutating func secrets(_ node: YAMLNode) -> [EnvironmentSpec.SecretRef] {
         guard let pairs = node.mapping else {
-            error(node, "secrets must be a mapping of NAME: { env: VARIABLE } or NAME: { file: PATH }, found a \(node.kindName)")
+            error(node, "secrets must be a mapping of NAME: grant-name (grants are configured by the operator), found a \(node.kindName)")
             return []
         }
         checkDuplicateKeys(pairs)
         var result: [EnvironmentSpec.SecretRef] = []
         for pair in pairs {
             guard let name = variableName(pair.key, "secrets") else { continue }
-            if pair.value.string != nil {
-                error(pair.value, "secrets.\(name) must say where the value comes from ({ env: VARIABLE } or { file: PATH }); secret values are never written in git")
+            if pair.value.mapping != nil {
+                error(pair.value, "secrets.\(name): specs no longer say where a secret comes from (no env or file); name a grant the operator configured, e.g. \(name): stripe-test")
                 continue
             }
-            guard let map = mapping(pair.value, "secrets.\(name)", keys: Self.secretKeys) else { continue }
-            if map.count != 1 {
-                error(pair.value, "secrets.\(name) needs exactly one of env or file")
+            guard let grant = string(pair.value, "secrets.\(name)") else { continue }
+            guard Grant.isValidName(grant) else {
+                error(pair.value, "secrets.\(name) must name a grant (letters, digits, '-', '_', '.'); secret values are never written in git")
                 continue
             }
-            if let env = map["env"], let variable = string(env, "secrets.\(name).env") {
-                if variable.hasPrefix("SLIPWAY_") {
-                    error(env, "secrets.\(name).env: SLIPWAY_* variables hold Slipway's own secrets and never reach user code")
-                    continue
-                }
-                result.append(EnvironmentSpec.SecretRef(name: name, source: .env(variable)))
-            } else if let file = map["file"], let path = string(file, "secrets.\(name).file") {
-                result.append(EnvironmentSpec.SecretRef(name: name, source: .file(path)))
-            }
+            marks["secrets.\(name)"] = pair.value.mark
+            result.append(EnvironmentSpec.SecretRef(name: name, grant: grant))
         }
         return result
     }

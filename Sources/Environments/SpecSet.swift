@@ -10,8 +10,9 @@ public struct SpecSet: Sendable, Equatable {
     }
 
     /// Parses every `(path, contents)` file and runs the checks across files. Diagnostics are
-    /// sorted by file and position; the set holds the specs that parsed.
-    public static func load(files: [(path: String, contents: String)]) -> (set: SpecSet, diagnostics: [Diagnostic]) {
+    /// sorted by file and position; the set holds the specs that parsed. With `grants` (the
+    /// bot's configuration), every secret must name a grant its environment may use.
+    public static func load(files: [(path: String, contents: String)], grants: GrantTable? = nil) -> (set: SpecSet, diagnostics: [Diagnostic]) {
         var valid: [EnvironmentSpec] = []
         var partial: [EnvironmentSpec] = []
         var diagnostics: [Diagnostic] = []
@@ -26,6 +27,12 @@ public struct SpecSet: Sendable, Equatable {
             if problems.isEmpty { valid.append(spec) }
         }
         diagnostics += crossChecks(partial, marks: marks)
+        if let grants {
+            let refused = grantChecks(partial, grants: grants, marks: marks)
+            diagnostics += refused
+            let bad = Set(refused.map(\.file))
+            valid.removeAll { bad.contains($0.file) }
+        }
         return (SpecSet(specs: valid), diagnostics.sorted())
     }
 
@@ -51,6 +58,24 @@ public struct SpecSet: Sendable, Equatable {
             if let promotion = spec.promotion,
                !sorted.contains(where: { $0.name == promotion.from && $0.kind == .staging }) {
                 at(spec, ["promotion.from"], "promotion.from '\(promotion.from)' names no staging environment in these specs")
+            }
+        }
+        return diagnostics
+    }
+
+    /// Secrets naming grants that do not exist or that the environment may not use. A preview's
+    /// name template is checked as rendered for a PR (`pr-{{pr.number}}` as `pr-1`).
+    static func grantChecks(_ specs: [EnvironmentSpec], grants: GrantTable, marks: [String: [String: YAMLMark]]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for spec in specs {
+            let name = spec.kind == .preview ? EnvironmentName.render(spec.name, pullRequest: 1) : spec.name
+            for secret in spec.secrets {
+                do {
+                    _ = try grants.grant(secret.grant, for: name, kind: spec.kind, variable: secret.name)
+                } catch {
+                    let mark = marks[spec.file]?["secrets.\(secret.name)"] ?? YAMLMark(line: 1, column: 1)
+                    diagnostics.append(Diagnostic(file: spec.file, line: mark.line, column: mark.column, message: error.message))
+                }
             }
         }
         return diagnostics

@@ -43,48 +43,76 @@ public final class DesiredStateReader {
     }
 
     /// The specs at `sha`, each with its content id there; `.invalid` when any spec has errors.
+    /// For branch environments, whose policy and code are the same commit.
     public func specs(_ repo: Repository, at sha: String) throws -> SpecsAtCommit {
-        guard let commit = ObjectID(hex: sha) else { return .invalid(["not a commit id: \(sha)"]) }
-        let root = try rootTree(repo, commit)
-        let entries = try repo.tree(at: commit)
-        guard let envTree = entries.first(where: { $0.name == "environments" && $0.kind == .tree }) else {
-            return .specs([])
-        }
-        let parsed: SpecsAtCommit
-        if let cached = specsByTree[envTree.id] {
-            parsed = cached
-        } else {
-            let files = try repo.tree(at: commit, path: "environments")
-                .filter { $0.kind == .blob && ($0.name.hasSuffix(".yaml") || $0.name.hasSuffix(".yml")) }
-            var contents: [(path: String, contents: String)] = []
-            var blobIDs: [String: ObjectID] = [:]
-            for file in files {
-                guard let data = try repo.blob(at: file.path, commit: commit) else { continue }
-                contents.append((file.path, String(decoding: data, as: UTF8.self)))
-                blobIDs[file.path] = file.id
-            }
-            let (set, diagnostics) = SpecSet.load(files: contents)
-            if diagnostics.isEmpty {
-                // The content id is finished per commit below; here it holds the spec's blob id.
-                parsed = .specs(set.specs.map { ResolvedSpec(spec: $0, contentID: blobIDs[$0.file]?.hex ?? "") })
-            } else {
-                parsed = .invalid(diagnostics.map(\.description))
-            }
-            specsByTree[envTree.id] = parsed
-        }
+        try specs(repo, policyAt: sha, codeAt: sha)
+    }
+
+    /// The specs read at `policySHA` (the trusted commit: a preview's base tip), with content
+    /// ids for deploying the code at `codeSHA` under them. The code's own `environments/` never
+    /// counts: a PR changes its preview only through its code, never through the spec.
+    public func specs(_ repo: Repository, policyAt policySHA: String, codeAt codeSHA: String) throws -> SpecsAtCommit {
+        guard let policy = ObjectID(hex: policySHA) else { return .invalid(["not a commit id: \(policySHA)"]) }
+        guard let code = ObjectID(hex: codeSHA) else { return .invalid(["not a commit id: \(codeSHA)"]) }
+        let parsed = try parsedSpecs(repo, at: policy)
         guard case .specs(let specs) = parsed else { return parsed }
-        let treeHash = try contentHash(repo, commit: commit, root: root)
+        let treeHash = try contentHash(repo, commit: code, root: rootTree(repo, code))
         return .specs(specs.map { resolved in
             ResolvedSpec(spec: resolved.spec, contentID: Self.contentID(treeHash: treeHash, specFile: resolved.spec.file, specBlob: resolved.contentID))
         })
     }
 
-    /// SHA-256 over the commit's tree minus Slipway-owned paths.
+    /// The id of `environments/` at `sha` (nil when the commit has none).
+    public func environmentsTree(_ repo: Repository, at sha: String) throws -> ObjectID? {
+        guard let commit = ObjectID(hex: sha) else { return nil }
+        return try repo.tree(at: commit).first(where: { $0.name == "environments" && $0.kind == .tree })?.id
+    }
+
+    /// What `slipway validate` says about the specs at `sha` (empty when valid), for telling a
+    /// PR author about the spec changes their PR proposes.
+    public func problems(_ repo: Repository, at sha: String) throws -> [String] {
+        guard let commit = ObjectID(hex: sha) else { return ["not a commit id: \(sha)"] }
+        if case .invalid(let problems) = try parsedSpecs(repo, at: commit) { return problems }
+        return []
+    }
+
+    /// The parsed specs of a commit, cached by the id of its `environments/` tree; each
+    /// `ResolvedSpec.contentID` holds the spec's blob id until `specs` finishes it.
+    private func parsedSpecs(_ repo: Repository, at commit: ObjectID) throws -> SpecsAtCommit {
+        let entries = try repo.tree(at: commit)
+        guard let envTree = entries.first(where: { $0.name == "environments" && $0.kind == .tree }) else {
+            return .specs([])
+        }
+        if let cached = specsByTree[envTree.id] { return cached }
+        let files = try repo.tree(at: commit, path: "environments")
+            .filter { $0.kind == .blob && ($0.name.hasSuffix(".yaml") || $0.name.hasSuffix(".yml")) }
+        var contents: [(path: String, contents: String)] = []
+        var blobIDs: [String: ObjectID] = [:]
+        for file in files {
+            guard let data = try repo.blob(at: file.path, commit: commit) else { continue }
+            contents.append((file.path, String(decoding: data, as: UTF8.self)))
+            blobIDs[file.path] = file.id
+        }
+        let (set, diagnostics) = SpecSet.load(files: contents)
+        let parsed: SpecsAtCommit = diagnostics.isEmpty
+            ? .specs(set.specs.map { ResolvedSpec(spec: $0, contentID: blobIDs[$0.file]?.hex ?? "") })
+            : .invalid(diagnostics.map(\.description))
+        // Bounded: a long-running bot sees many trees; a full cache simply starts over.
+        if specsByTree.count >= Self.cacheLimit { specsByTree.removeAll(keepingCapacity: true) }
+        specsByTree[envTree.id] = parsed
+        return parsed
+    }
+
+    static let cacheLimit = 4096
+
+    /// SHA-256 over the commit's tree minus Slipway-owned paths and `environments/`.
     public func contentHash(_ repo: Repository, commit: ObjectID, root: ObjectID? = nil) throws -> String {
         let rootID = try root ?? rootTree(repo, commit)
         if let cached = treeHashByRoot[rootID] { return cached }
         var lines: [String] = []
-        for entry in try repo.tree(at: commit) where entry.name != "evidence" {
+        // `environments/` is policy, read from a trusted commit and counted through the spec's
+        // own blob (`contentID`): a PR editing its copy changes nothing it deploys.
+        for entry in try repo.tree(at: commit) where entry.name != "evidence" && entry.name != "environments" {
             if entry.name == "docs" && entry.kind == .tree {
                 for sub in try repo.tree(at: commit, path: "docs") where sub.name != "llm" {
                     lines.append("docs/\(sub.name) \(sub.kind) \(sub.isExecutable) \(sub.id.hex)")
@@ -94,6 +122,7 @@ public final class DesiredStateReader {
             }
         }
         let hash = Hex.encode(SHA256.hash(lines.joined(separator: "\n")))
+        if treeHashByRoot.count >= Self.cacheLimit { treeHashByRoot.removeAll(keepingCapacity: true) }
         treeHashByRoot[rootID] = hash
         return hash
     }
@@ -105,6 +134,7 @@ public final class DesiredStateReader {
     private func rootTree(_ repo: Repository, _ commit: ObjectID) throws -> ObjectID {
         if let cached = rootByCommit[commit.hex] { return cached }
         let tree = try repo.commit(commit).treeID
+        if rootByCommit.count >= Self.cacheLimit { rootByCommit.removeAll(keepingCapacity: true) }
         rootByCommit[commit.hex] = tree
         return tree
     }

@@ -1,4 +1,5 @@
 public import Foundation
+import Git
 public import SlipwayCore
 public import Store
 
@@ -22,16 +23,25 @@ public final class Reconciler: @unchecked Sendable {
     public let defaultBranch: String
     /// The forge's list of open PRs, when one is configured.
     public let pullRequestSource: (any PullRequestSource)?
+    /// The operator's secret grants: a spec naming one its environment may not use is refused
+    /// at plan time (nil: checked only by the runner).
+    public let grants: GrantTable?
     let logger: Logger
     /// Told about the jobs each reconcile queued (wakes the runner).
     let onEnqueue: (@Sendable ([JobRecord]) -> Void)?
+    /// Told about every plan (the PR notices: why a PR is not built).
+    let onPlan: (@Sendable (Plan) -> Void)?
     private let lock = NSLock()
     private let reader = DesiredStateReader()
+    /// Whether a PR head changes `environments/` against its merge base, by "head base-tip".
+    private var proposesSpecChanges: [String: Bool] = [:]
 
     public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main",
-                pullRequestSource: (any PullRequestSource)? = nil, logger: Logger,
-                onEnqueue: (@Sendable ([JobRecord]) -> Void)? = nil) {
+                pullRequestSource: (any PullRequestSource)? = nil, grants: GrantTable? = nil, logger: Logger,
+                onEnqueue: (@Sendable ([JobRecord]) -> Void)? = nil, onPlan: (@Sendable (Plan) -> Void)? = nil) {
         self.onEnqueue = onEnqueue
+        self.onPlan = onPlan
+        self.grants = grants
         self.pullRequestSource = pullRequestSource
         self.repository = repository
         self.store = store
@@ -77,6 +87,7 @@ public final class Reconciler: @unchecked Sendable {
         }
         for note in plan.notes { logger.info(note) }
         if !enqueued.isEmpty { onEnqueue?(enqueued) }
+        onPlan?(plan)
         return ReconcileResult(plan: plan, enqueued: enqueued, timings: timings)
     }
 
@@ -131,20 +142,33 @@ public final class Reconciler: @unchecked Sendable {
         return byNumber.values.sorted { $0.number < $1.number }
     }
 
+    /// The one place that decides which commit a spec is read at: a preview's policy comes from
+    /// the tip of its PR's base branch (never from the PR's head, whose code is under review);
+    /// a branch environment's from the commit it deploys (merged code).
     func desiredInputs(snapshot: RefSnapshot, pullRequests: [PullRequestRecord]) throws -> DesiredInputs {
         try repository.withRepository { repo in
-            var inputs = DesiredInputs()
+            var inputs = DesiredInputs(grants: grants, forgeConfigured: pullRequestSource != nil)
             for record in pullRequests where record.state == .open {
                 let sha = snapshot.pullHeads[record.number] ?? record.headSHA
                 var info = record.info
                 info.headSHA = sha
-                let specs: SpecsAtCommit
-                do {
-                    specs = try reader.specs(repo, at: sha)
-                } catch {
-                    specs = .invalid(["cannot read commit \(sha.prefix(7)): \(error)"])
+                guard let baseSHA = snapshot.branches[record.baseRef] else {
+                    inputs.pullRequests.append(Candidate(source: .pullRequest(info), sha: sha, specSHA: nil,
+                                                         specs: .invalid(["the base branch '\(record.baseRef)' does not exist in the repository"])))
+                    continue
                 }
-                inputs.pullRequests.append(Candidate(source: .pullRequest(info), sha: sha, specs: specs))
+                var specs: SpecsAtCommit
+                var proposed: [String]?
+                do {
+                    specs = try reader.specs(repo, policyAt: baseSHA, codeAt: sha)
+                    if try changesSpecs(repo, head: sha, baseTip: baseSHA) {
+                        proposed = try reader.problems(repo, at: sha)
+                    }
+                } catch {
+                    specs = .invalid(["cannot read commit \(sha.prefix(7)) or its base \(baseSHA.prefix(7)): \(error)"])
+                }
+                inputs.pullRequests.append(Candidate(source: .pullRequest(info), sha: sha, specSHA: baseSHA, specs: specs,
+                                                     proposedSpecProblems: proposed))
             }
             // Branches that a staging spec on the default branch follows.
             guard let mainSHA = snapshot.branches[defaultBranch] else { return inputs }
@@ -156,10 +180,26 @@ public final class Reconciler: @unchecked Sendable {
                 inputs.branches.append(Candidate(source: .branch(name: defaultBranch), sha: mainSHA, specs: mainSpecs))
             }
             for (branch, sha) in snapshot.branches.sorted(by: { $0.key < $1.key }) where patterns.contains(where: { $0.matches(branch) }) {
-                inputs.branches.append(Candidate(source: .branch(name: branch), sha: sha, specs: try reader.specs(repo, at: sha)))
+                inputs.branches.append(Candidate(source: .branch(name: branch), sha: sha, specSHA: sha, specs: try reader.specs(repo, at: sha)))
             }
             return inputs
         }
+    }
+
+    /// Whether the PR's head changes `environments/` against where it branched from (its merge
+    /// base with the base tip), so a base that moved on does not count as the PR's change.
+    private func changesSpecs(_ repo: Repository, head: String, baseTip: String) throws -> Bool {
+        let headTree = try reader.environmentsTree(repo, at: head)
+        if headTree == (try reader.environmentsTree(repo, at: baseTip)) { return false }
+        let key = "\(head) \(baseTip)"
+        if let known = proposesSpecChanges[key] { return known }
+        var changes = true
+        if let headID = ObjectID(hex: head), let baseID = ObjectID(hex: baseTip), let fork = try repo.mergeBase(headID, baseID) {
+            changes = headTree != (try reader.environmentsTree(repo, at: fork.hex))
+        }
+        if proposesSpecChanges.count >= 4096 { proposesSpecChanges.removeAll(keepingCapacity: true) }
+        proposesSpecChanges[key] = changes
+        return changes
     }
 
     static func measure(_ body: () throws -> Void) rethrows -> Double {

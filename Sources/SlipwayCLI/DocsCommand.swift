@@ -22,11 +22,11 @@ enum DocsCommand {
             graph and renders the pages. Prints each file and whether it differs from the commit.
             --write DIR writes the files into DIR. --push validates them and commits the changed
             files to --branch as the bot (only when a byte changed), pushing without force.
-            Secret values named by the specs' `secrets:` (env variables, files) are checked too.
+            The values of the operator's grants (--grant, grants: in slipway.yaml) are checked too.
             Exit status 1 when validation fails or the graph has errors (dangling edges).
             """,
             options: [
-                ConfigOption.config.spec, ConfigOption.repo.spec,
+                ConfigOption.config.spec, ConfigOption.repo.spec, ConfigOption.grant.spec,
                 .option("commit", value: "SHA", help: "The commit to document (default: the tip of --branch)."),
                 .option("branch", value: "BRANCH", help: "The staging branch the docs belong to.", default: "main"),
                 .option("write", value: "DIR", help: "Write the files into DIR (DIR/overview.md, DIR/graph.json, ...)."),
@@ -36,7 +36,7 @@ enum DocsCommand {
             if arguments.flag("push") && arguments.value("commit") != nil {
                 throw UsageError("--push documents the tip of --branch; do not combine it with --commit")
             }
-            let source = try ConfigLoading.source(arguments, options: [.config, .repo])
+            let source = try ConfigLoading.source(arguments, options: [.config, .repo, .grant])
             let repo = source.value(.repo) ?? "."
             let branch = arguments.value("branch") ?? "main"
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-docs-\(UUID().uuidString.prefix(8))").path
@@ -66,7 +66,7 @@ enum DocsCommand {
                     if let data = try repo.blob(at: path, commit: commit) { current[path] = data }
                 }
                 output = analysed
-                for value in try configuredSecrets(repo: repo, commit: commit) { redactor.add(value) }
+                for value in configuredSecrets(grants: source.grants) { redactor.add(value) }
             }
             let generator = DocsGenerator(configuration: DocsGenerator.Configuration(redactor: redactor, branch: branch))
             guard let output else { return 1 }
@@ -109,25 +109,20 @@ enum DocsCommand {
         }
     }
 
-    /// Values of the secrets the specs at `commit` name, from this process's environment and
-    /// readable files, as a deploy would inject them.
-    static func configuredSecrets(repo: Repository, commit: ObjectID) throws -> [String] {
-        var values: [String] = []
-        guard let entries = try? repo.tree(at: commit, path: "environments") else { return [] }
-        var files: [(path: String, contents: String)] = []
-        for entry in entries where entry.kind == .blob && (entry.name.hasSuffix(".yaml") || entry.name.hasSuffix(".yml")) {
-            if let data = try repo.blob(at: entry.path, commit: commit) { files.append((entry.path, String(decoding: data, as: UTF8.self))) }
-        }
+    /// Values of the operator's grants (`grants:` in slipway.yaml, `--grant`), read as a deploy
+    /// would read them: none of them may appear in the docs.
+    static func configuredSecrets(grants: [Grant]) -> [String] {
         let environment = ProcessInfo.processInfo.environment
-        for spec in SpecSet.load(files: files).set.specs {
-            for secret in spec.secrets {
-                switch secret.source {
-                case .env(let name): if let value = environment[name], !value.isEmpty { values.append(value) }
-                case .file(let path):
-                    if let data = FileManager.default.contents(atPath: path) { values.append(String(decoding: data, as: UTF8.self)) }
-                }
+        return grants.compactMap { grant -> String? in
+            switch grant.source {
+            case .env(let name):
+                return environment[name].flatMap { $0.isEmpty ? nil : $0 }
+            case .file(let path):
+                guard let data = FileManager.default.contents(atPath: path) else { return nil }
+                var value = String(decoding: data, as: UTF8.self)
+                while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+                return value.isEmpty ? nil : value
             }
         }
-        return values
     }
 }

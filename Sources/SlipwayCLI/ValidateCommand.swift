@@ -1,6 +1,8 @@
 import CommandLineKit
 import Environments
 import Foundation
+import Server
+import SlipwayCore
 
 /// `slipway validate [PATH]`: checks environment specs, for people and for CI.
 enum ValidateCommand {
@@ -12,13 +14,22 @@ enum ValidateCommand {
             PATH is a repository (its environments/*.yaml are checked), an environments folder,
             or one spec file; it defaults to the current directory. Exit status: 0 when every
             spec is valid, 1 when any has an error. Meant to run in the repository's CI.
+
+            With the bot's configuration (--config slipway.yaml with a grants: section, or
+            --grant flags), every secret must name a grant that exists and that its environment
+            may use; the error names the grant and the environments allowed, never a value.
             """,
-            options: [.flag("quiet", help: "Print only errors.")],
+            options: [.flag("quiet", help: "Print only errors."), ConfigOption.config.spec, ConfigOption.grant.spec],
             positionals: [PositionalSpec("PATH", help: "Repository, environments folder or spec file (default: .).", optional: true)]
         ) { arguments, io in
             let path = arguments.positional(0) ?? "."
             let files = try specFiles(at: path)
-            let (set, diagnostics) = SpecSet.load(files: files)
+            // Grants are checked only when the operator's configuration is named explicitly.
+            var grants: GrantTable?
+            if arguments.value(ConfigOption.config.name) != nil || !arguments.allValues(ConfigOption.grant.name).isEmpty {
+                grants = GrantTable(try ConfigLoading.source(arguments, options: [.config, .grant]).grants)
+            }
+            let (set, diagnostics) = SpecSet.load(files: files, grants: grants)
             for diagnostic in diagnostics {
                 io.out.write(diagnostic.description + "\n")
             }

@@ -34,8 +34,13 @@ public struct NewDelivery: Sendable, Equatable {
     public let headers: [String: String]
     /// The raw request body exactly as received (the signature covers these bytes).
     public let body: Data
+    /// Hex SHA-256 of `body`: the same signed body journaled again under another delivery id is
+    /// a replay (the signature covers no id or timestamp), answered as a duplicate.
+    public let bodySHA256: String?
 
-    public init(id: String, event: String, receivedAt: Date, contentType: String?, headers: [String: String], body: Data) {
+    public init(id: String, event: String, receivedAt: Date, contentType: String?, headers: [String: String], body: Data,
+                bodySHA256: String? = nil) {
+        self.bodySHA256 = bodySHA256
         self.id = id
         self.event = event
         self.receivedAt = receivedAt

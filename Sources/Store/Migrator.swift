@@ -228,6 +228,29 @@ enum Migrator {
             sqlite: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
             postgres: "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         ),
+        // Trust: a PR's provenance is three-valued (rows that only refs created, which have no
+        // forge metadata, become `unknown`); jobs and environments remember the commit their
+        // spec was read at (a preview's base tip); a delivery body seen under another id is a
+        // replay.
+        Migration(
+            version: 5,
+            sqlite: """
+            ALTER TABLE pull_requests ADD COLUMN provenance TEXT NOT NULL DEFAULT 'unknown';
+            UPDATE pull_requests SET provenance = CASE WHEN fork <> 0 THEN 'fork' WHEN updated_at IS NOT NULL THEN 'same-repository' ELSE 'unknown' END;
+            ALTER TABLE jobs ADD COLUMN spec_sha TEXT;
+            ALTER TABLE environments ADD COLUMN spec_sha TEXT;
+            ALTER TABLE deliveries ADD COLUMN body_sha256 TEXT;
+            CREATE UNIQUE INDEX deliveries_body ON deliveries (body_sha256);
+            """,
+            postgres: """
+            ALTER TABLE pull_requests ADD COLUMN provenance TEXT NOT NULL DEFAULT 'unknown';
+            UPDATE pull_requests SET provenance = CASE WHEN fork <> 0 THEN 'fork' WHEN updated_at IS NOT NULL THEN 'same-repository' ELSE 'unknown' END;
+            ALTER TABLE jobs ADD COLUMN spec_sha TEXT;
+            ALTER TABLE environments ADD COLUMN spec_sha TEXT;
+            ALTER TABLE deliveries ADD COLUMN body_sha256 TEXT;
+            CREATE UNIQUE INDEX deliveries_body ON deliveries (body_sha256);
+            """
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {

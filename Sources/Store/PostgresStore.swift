@@ -39,17 +39,19 @@ public final class PostgresStore: SQLStateStore {
             let inserted = try db.query(
                 """
                 WITH new AS (
-                    INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
-                    VALUES ($1, $2, $3, $4, $5, $7, 'pending') ON CONFLICT (id) DO NOTHING RETURNING seq
+                    INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
+                    VALUES ($1, $2, $3, $4, $5, $7, 'pending', $8) ON CONFLICT DO NOTHING RETURNING seq
                 )
                 INSERT INTO delivery_bodies (seq, body) SELECT seq, $6 FROM new RETURNING seq
                 """,
                 [.text(delivery.id), .text(delivery.event), .double(delivery.receivedAt.timeIntervalSince1970),
                  delivery.contentType.map(PostgresValue.text) ?? .null, .text(JSONColumn.encode(delivery.headers)),
-                 .bytea([UInt8](delivery.body)), .int(Int64(delivery.body.count))]
+                 .bytea([UInt8](delivery.body)), .int(Int64(delivery.body.count)), delivery.bodySHA256.map(PostgresValue.text) ?? .null]
             )
             if !inserted.isEmpty { return .accepted }
-            let rows = try db.query("SELECT status FROM deliveries WHERE id = $1", [.text(delivery.id)])
+            // Known by its id, or (a replay under a new id) by its body.
+            let rows = try db.query("SELECT status FROM deliveries WHERE id = $1 OR body_sha256 = $2 ORDER BY (id = $1) DESC LIMIT 1",
+                                    [.text(delivery.id), delivery.bodySHA256.map(PostgresValue.text) ?? .null])
             return .duplicate(rows.first?["status"].flatMap(DeliveryStatus.init(rawValue:)) ?? .pending)
         }
     }

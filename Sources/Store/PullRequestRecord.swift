@@ -14,7 +14,9 @@ public struct PullRequestRecord: Sendable, Equatable {
     public var baseRef: String
     public var headRef: String?
     public var isDraft: Bool
-    public var isFromFork: Bool
+    /// Same repository or fork as a verified webhook or the forge said; `unknown` when only a
+    /// git ref was seen.
+    public var provenance: PullRequestProvenance
     public var labels: [String]
     public var author: String?
     /// For each label, the head the PR had when the label was last added (fork trust).
@@ -26,7 +28,7 @@ public struct PullRequestRecord: Sendable, Equatable {
 
     public init(
         number: Int, state: State, headSHA: String, baseRef: String, headRef: String? = nil,
-        isDraft: Bool = false, isFromFork: Bool = false, labels: [String] = [], author: String? = nil,
+        isDraft: Bool = false, provenance: PullRequestProvenance = .unknown, labels: [String] = [], author: String? = nil,
         labelHeads: [String: String] = [:], headSeenAt: Date, updatedAt: String? = nil
     ) {
         self.number = number
@@ -35,7 +37,7 @@ public struct PullRequestRecord: Sendable, Equatable {
         self.baseRef = baseRef
         self.headRef = headRef
         self.isDraft = isDraft
-        self.isFromFork = isFromFork
+        self.provenance = provenance
         self.labels = labels
         self.author = author
         self.labelHeads = labelHeads
@@ -46,7 +48,7 @@ public struct PullRequestRecord: Sendable, Equatable {
     /// The planner's view of an open PR.
     public var info: PullRequestInfo {
         PullRequestInfo(number: number, headSHA: headSHA, baseRef: baseRef, headRef: headRef, isDraft: isDraft,
-                        isFromFork: isFromFork, labels: labels, author: author, labelHeads: labelHeads,
+                        provenance: provenance, labels: labels, author: author, labelHeads: labelHeads,
                         headSeenAt: headSeenAt)
     }
 }
@@ -59,6 +61,9 @@ public struct EnvironmentRecord: Sendable, Equatable {
     public var sha: String
     public var contentID: String
     public var specFile: String
+    /// The commit the spec was read at (a preview's base tip; nil for records from before
+    /// that was recorded: then `sha`).
+    public var specSHA: String?
     public var status: EnvironmentStatus
     public var url: String?
     public var port: Int?
@@ -71,9 +76,10 @@ public struct EnvironmentRecord: Sendable, Equatable {
 
     public init(
         name: String, kind: EnvironmentKind, pullRequest: Int? = nil, sha: String, contentID: String,
-        specFile: String, status: EnvironmentStatus, url: String? = nil, port: Int? = nil, pid: Int32? = nil,
+        specFile: String, specSHA: String? = nil, status: EnvironmentStatus, url: String? = nil, port: Int? = nil, pid: Int32? = nil,
         processStart: UInt64? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date
     ) {
+        self.specSHA = specSHA
         self.name = name
         self.kind = kind
         self.pullRequest = pullRequest
@@ -111,6 +117,8 @@ public struct JobRecord: Sendable, Equatable {
     public var sha: String?
     public var contentID: String?
     public var specFile: String?
+    /// The commit the spec is read at (the base tip for a preview); nil: `sha`.
+    public var specSHA: String?
     public var reason: String
     /// What asked for it: `delivery:<id>`, `reconcile`, `command:<who>`.
     public var trigger: String
@@ -125,8 +133,10 @@ public struct JobRecord: Sendable, Equatable {
     public init(
         id: Int64, environment: String, kind: PendingJob.Kind, environmentKind: EnvironmentKind?, pullRequest: Int?,
         sha: String?, contentID: String?, specFile: String?, reason: String, trigger: String, status: Status,
-        attempts: Int, cancelRequested: Bool, error: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?
+        attempts: Int, cancelRequested: Bool, error: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?,
+        specSHA: String? = nil
     ) {
+        self.specSHA = specSHA
         self.id = id
         self.environment = environment
         self.kind = kind

@@ -71,16 +71,17 @@ extension SQLStateStore {
         try x.change(
             """
             INSERT INTO pull_requests (number, state, head_sha, base_ref, head_ref, draft, fork, labels, author,
-                label_heads, head_seen_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                label_heads, head_seen_at, updated_at, provenance)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (number) DO UPDATE SET state = excluded.state, head_sha = excluded.head_sha,
                 base_ref = excluded.base_ref, head_ref = excluded.head_ref, draft = excluded.draft, fork = excluded.fork,
                 labels = excluded.labels, author = excluded.author, label_heads = excluded.label_heads,
-                head_seen_at = excluded.head_seen_at, updated_at = excluded.updated_at
+                head_seen_at = excluded.head_seen_at, updated_at = excluded.updated_at, provenance = excluded.provenance
             """,
             [.int(Int64(pr.number)), .text(pr.state.rawValue), .text(pr.headSHA), .text(pr.baseRef), .optional(pr.headRef),
-             .bool(pr.isDraft), .bool(pr.isFromFork), .text(JSONColumn.encode(pr.labels)), .optional(pr.author),
-             .text(JSONColumn.encode(pr.labelHeads)), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt)]
+             .bool(pr.isDraft), .bool(pr.provenance != .sameRepository), .text(JSONColumn.encode(pr.labels)), .optional(pr.author),
+             .text(JSONColumn.encode(pr.labelHeads)), .double(pr.headSeenAt.timeIntervalSince1970), .optional(pr.updatedAt),
+             .text(pr.provenance.rawValue)]
         )
     }
 
@@ -88,7 +89,8 @@ extension SQLStateStore {
         PullRequestRecord(
             number: row.int("number") ?? 0, state: row.string("state").flatMap(PullRequestRecord.State.init(rawValue:)) ?? .open,
             headSHA: row.string("head_sha") ?? "", baseRef: row.string("base_ref") ?? "", headRef: row.string("head_ref"),
-            isDraft: row.flag("draft"), isFromFork: row.flag("fork"), labels: JSONColumn.decodeList(row.string("labels")),
+            isDraft: row.flag("draft"),
+            provenance: row.string("provenance").flatMap(PullRequestProvenance.init(rawValue:)) ?? .unknown, labels: JSONColumn.decodeList(row.string("labels")),
             author: row.string("author"), labelHeads: JSONColumn.decodeMap(row.string("label_heads")),
             headSeenAt: row.date("head_seen_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.string("updated_at")
         )
@@ -113,17 +115,18 @@ extension SQLStateStore {
             try x.change(
                 """
                 INSERT INTO environments (name, kind, pull_request, sha, content_id, spec_file, status, url, port, pid,
-                    process_start, last_error, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    process_start, last_error, created_at, updated_at, spec_sha)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, pull_request = excluded.pull_request,
-                    sha = excluded.sha, content_id = excluded.content_id, spec_file = excluded.spec_file,
+                    sha = excluded.sha, content_id = excluded.content_id, spec_file = excluded.spec_file, spec_sha = excluded.spec_sha,
                     status = excluded.status, url = excluded.url, port = excluded.port, pid = excluded.pid,
                     process_start = excluded.process_start, last_error = excluded.last_error, updated_at = excluded.updated_at
                 """,
                 [.text(env.name), .text(env.kind.rawValue), .optional(env.pullRequest), .text(env.sha), .text(env.contentID),
                  .text(env.specFile), .text(env.status.rawValue), .optional(env.url), .optional(env.port),
                  env.pid.map { .int(Int64($0)) } ?? .null, env.processStart.map { .int(Int64(bitPattern: $0)) } ?? .null,
-                 .optional(env.lastError), .double(env.createdAt.timeIntervalSince1970), .double(env.updatedAt.timeIntervalSince1970)]
+                 .optional(env.lastError), .double(env.createdAt.timeIntervalSince1970), .double(env.updatedAt.timeIntervalSince1970),
+                 .optional(env.specSHA)]
             )
         }
     }
@@ -132,7 +135,8 @@ extension SQLStateStore {
         EnvironmentRecord(
             name: row.string("name") ?? "", kind: row.string("kind").flatMap(EnvironmentKind.init(rawValue:)) ?? .preview,
             pullRequest: row.int("pull_request"), sha: row.string("sha") ?? "", contentID: row.string("content_id") ?? "",
-            specFile: row.string("spec_file") ?? "", status: row.string("status").flatMap(EnvironmentStatus.init(rawValue:)) ?? .failed,
+            specFile: row.string("spec_file") ?? "", specSHA: row.string("spec_sha"),
+            status: row.string("status").flatMap(EnvironmentStatus.init(rawValue:)) ?? .failed,
             url: row.string("url"), port: row.int("port"), pid: row.int64("pid").map { Int32(truncatingIfNeeded: $0) },
             processStart: row.int64("process_start").map { UInt64(bitPattern: $0) }, lastError: row.string("last_error"),
             createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updated_at") ?? Date(timeIntervalSince1970: 0)
@@ -157,12 +161,12 @@ extension SQLStateStore {
                 let rows = try x.rows(
                     """
                     INSERT INTO jobs (environment, kind, environment_kind, pull_request, sha, content_id, spec_file, reason,
-                        trigger, status, attempts, cancel_requested, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, 0, ?) RETURNING *
+                        trigger, status, attempts, cancel_requested, created_at, spec_sha)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, 0, ?, ?) RETURNING *
                     """,
                     [.text(action.environment), .text(kind.rawValue), .optional(action.environmentKind?.rawValue),
                      .optional(action.pullRequest), .optional(action.sha), .optional(action.contentID), .optional(action.specFile),
-                     .text(action.reason), .text(trigger), .double(now.timeIntervalSince1970)]
+                     .text(action.reason), .text(trigger), .double(now.timeIntervalSince1970), .optional(action.specSHA)]
                 )
                 created += rows.map(Self.job)
             }
@@ -300,7 +304,7 @@ extension SQLStateStore {
             status: row.string("status").flatMap(JobRecord.Status.init(rawValue:)) ?? .queued, attempts: row.int("attempts") ?? 0,
             cancelRequested: row.flag("cancel_requested"), error: row.string("error"),
             createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), startedAt: row.date("started_at"),
-            finishedAt: row.date("finished_at")
+            finishedAt: row.date("finished_at"), specSHA: row.string("spec_sha")
         )
     }
 }

@@ -68,18 +68,20 @@ public final class SQLiteStore: SQLStateStore {
                 try batch.map { delivery in
                     let rows = try db.query(
                         """
-                        INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status)
-                        VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO NOTHING RETURNING seq
+                        INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
+                        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
                         """,
                         [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
                          SQLiteValue(delivery.contentType), .text(JSONColumn.encode(delivery.headers)),
-                         .integer(Int64(delivery.body.count))]
+                         .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
                     )
                     if let seq = rows.first?.int64("seq") {
                         try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
                         return .success(.accepted)
                     }
-                    let existing = try db.query("SELECT status FROM deliveries WHERE id = ?", [.text(delivery.id)])
+                    // Known by its id, or (a replay under a new id) by its body.
+                    let existing = try db.query("SELECT status FROM deliveries WHERE id = ? OR body_sha256 = ? ORDER BY id = ? DESC LIMIT 1",
+                                                [.text(delivery.id), SQLiteValue(delivery.bodySHA256), .text(delivery.id)])
                     return .success(.duplicate(existing.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending))
                 }
             }

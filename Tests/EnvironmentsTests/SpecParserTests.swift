@@ -20,7 +20,7 @@ health: { path: /healthz, timeout: 60s }
 ttl: 72h
 env: { APP_ENV: preview, WORKERS: 2, DEBUG: true }
 secrets:
-  STRIPE_KEY: { env: STRIPE_TEST_KEY }
+  STRIPE_KEY: stripe-test
 neutralize:
   mail: catch-all
   crons: off
@@ -52,7 +52,7 @@ struct SpecParserTests {
         #expect(s.ttl == .hours(72))
         #expect(s.env.map(\.name) == ["APP_ENV", "WORKERS", "DEBUG"])
         #expect(s.env.map(\.value) == ["preview", "2", "true"])
-        #expect(s.secrets == [EnvironmentSpec.SecretRef(name: "STRIPE_KEY", source: .env("STRIPE_TEST_KEY"))])
+        #expect(s.secrets == [EnvironmentSpec.SecretRef(name: "STRIPE_KEY", grant: "stripe-test")])
         #expect(s.neutralize == EnvironmentSpec.Neutralization(mail: .catchAll, cronsOff: true, forbid: ["sk_live_*"]))
     }
 
@@ -114,12 +114,15 @@ struct SpecParserTests {
         #expect(positions(inBuild) == ["6:10"])
     }
 
-    @Test("secrets must say where their value comes from, never hold it")
-    func secretsNeedSource() {
-        let inline = validPreview.replacingOccurrences(of: "STRIPE_KEY: { env: STRIPE_TEST_KEY }", with: "STRIPE_KEY: sk_test_123")
+    @Test("secrets name operator grants: never a file, a variable of the bot, or a value")
+    func secretsNameGrants() {
+        let fromEnv = validPreview.replacingOccurrences(of: "STRIPE_KEY: stripe-test", with: "STRIPE_KEY: { env: SLIPWAY_FORGE_TOKEN }")
+        #expect(diagnostics(fromEnv).map(\.message) == ["secrets.STRIPE_KEY: specs no longer say where a secret comes from (no env or file); name a grant the operator configured, e.g. STRIPE_KEY: stripe-test"])
+        #expect(positions(fromEnv) == ["15:15"])
+        let fromFile = validPreview.replacingOccurrences(of: "STRIPE_KEY: stripe-test", with: "STRIPE_KEY: { file: /etc/slipway/forge-token }")
+        #expect(diagnostics(fromFile).first?.message.contains("no longer say where a secret comes from") == true)
+        let inline = validPreview.replacingOccurrences(of: "STRIPE_KEY: stripe-test", with: "STRIPE_KEY: \"sk test/123\"")
         #expect(diagnostics(inline).first?.message.contains("secret values are never written in git") == true)
-        let both = validPreview.replacingOccurrences(of: "{ env: STRIPE_TEST_KEY }", with: "{ env: A, file: /b }")
-        #expect(diagnostics(both).first?.message.contains("exactly one of env or file") == true)
         let reserved = validPreview.replacingOccurrences(of: "APP_ENV: preview,", with: "PORT: 80,")
         #expect(diagnostics(reserved).first?.message.contains("'PORT' is set by Slipway") == true)
     }
@@ -256,11 +259,23 @@ struct DurationGlobTests {
 }
 
 extension SpecParserTests {
-    @Test("a secret may not be taken from Slipway's own variables")
-    func slipwayVariablesAreNotSecrets() {
-        let text = validPreview.replacingOccurrences(of: "{ env: STRIPE_TEST_KEY }", with: "{ env: SLIPWAY_FORGE_TOKEN }")
-        let found = diagnostics(text)
-        #expect(found.count == 1)
-        #expect(found.first?.message.contains("never reach user code") == true)
+    @Test("with the bot's grants, a secret naming a missing or disallowed grant is an error at its position, naming no value")
+    func grantsChecked() {
+        let file = "environments/preview.yaml"
+        let allowed = GrantTable([Grant(name: "stripe-test", source: .env("STRIPE_TEST_KEY"), environments: ["preview", "staging"])])
+        #expect(SpecSet.load(files: [(file, validPreview)], grants: allowed).diagnostics.isEmpty)
+        // Only for production.
+        let production = GrantTable([Grant(name: "stripe-test", source: .file("/etc/slipway/stripe"), environments: ["production"])])
+        let refused = SpecSet.load(files: [(file, validPreview)], grants: production)
+        #expect(refused.diagnostics.map(\.description) == [
+            "environments/preview.yaml:15:15: error: secrets.STRIPE_KEY: the grant 'stripe-test' is not allowed for preview environment 'pr-1' (allowed: production)",
+        ])
+        #expect(refused.set.specs.isEmpty)
+        // Missing.
+        let missing = SpecSet.load(files: [(file, validPreview)], grants: GrantTable([]))
+        #expect(missing.diagnostics.first?.message.contains("names the grant 'stripe-test', which does not exist") == true)
+        // A name glob allows it.
+        let glob = GrantTable([Grant(name: "stripe-test", source: .env("K"), environments: ["pr-*"])])
+        #expect(SpecSet.load(files: [(file, validPreview)], grants: glob).diagnostics.isEmpty)
     }
 }

@@ -37,7 +37,8 @@ struct ForgeSourceTests {
         let work = try TemporaryDirectory()
         let store = try SQLiteStore(path: work.child("state.db"))
         let source = ListedPullRequests()
-        source.open = [PullRequestRecord(number: 3, state: .open, headSHA: a, baseRef: "main", headSeenAt: Date(), updatedAt: "2026-01-01T00:00:00Z")]
+        source.open = [PullRequestRecord(number: 3, state: .open, headSHA: a, baseRef: "main", provenance: .sameRepository,
+                                         headSeenAt: Date(), updatedAt: "2026-01-01T00:00:00Z")]
         let reconciler = Reconciler(repository: try ManagedRepository.prepare(source: git.path, workDir: work.path), store: store,
                                     pullRequestSource: source, logger: .discarding)
         let preview = try reconciler.preview()

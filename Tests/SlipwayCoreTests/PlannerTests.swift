@@ -27,9 +27,10 @@ enum P {
     }
 
     static func pr(_ number: Int, sha: String, content: String? = nil, base: String = "main", draft: Bool = false,
-                   fork: Bool = false, trusted: String? = nil, seen: Date = now) -> Candidate {
+                   fork: Bool = false, trusted: String? = nil, seen: Date = now,
+                   provenance: PullRequestProvenance? = nil) -> Candidate {
         Candidate(source: .pullRequest(PullRequestInfo(number: number, headSHA: sha, baseRef: base, isDraft: draft,
-                                                       isFromFork: fork, labels: trusted == nil ? [] : ["safe-to-build"],
+                                                       provenance: provenance ?? (fork ? .fork : .sameRepository), labels: trusted == nil ? [] : ["safe-to-build"],
                                                        labelHeads: trusted.map { ["safe-to-build": $0] } ?? [:], headSeenAt: seen)),
                   sha: sha, specs: specs(content ?? sha))
     }

@@ -4,7 +4,15 @@ extension PRCommentRenderer {
     public static let defaultTemplate = #"""
 <!-- slipway:pr-comment -->
 ## Slipway environments
-{{#unless environments}}
+{{#if isolationWarning}}
+> ⚠️ {{isolationWarning}}
+{{/if}}{{#each notices}}
+> {{message}}
+{{#if details}}
+{{fence}}text
+{{details}}
+{{fence}}
+{{/if}}{{/each}}{{#unless environments}}
 No environment for this pull request (yet).
 {{/unless}}{{#each environments}}
 ### {{stateLabel}} · `{{name}}`

@@ -45,7 +45,24 @@ public struct PRCommentRenderer: Sendable {
             "marker": .string(Self.marker),
             "pullRequest": .number(Double(state.pullRequest)),
             "environments": .list(state.environments.map(environmentContext)),
+            "notices": .list(state.notices.map(noticeContext)),
+            "isolationWarning": TemplateValue(state.isolationWarning),
         ]
+    }
+
+    /// A notice's details can quote a PR's own files (validate's messages about its specs):
+    /// they are shown inside a code fence longer than any backtick run in them, so nothing in
+    /// them renders as Markdown, HTML, links or mentions.
+    private func noticeContext(_ notice: PRCommentState.Notice) -> TemplateValue {
+        let details = notice.details.prefix(Self.maxLogLines).map { line in
+            let clean = redactor.redact(line)
+            return clean.count > Self.maxLogLineLength ? String(clean.prefix(Self.maxLogLineLength)) + "…" : clean
+        }.joined(separator: "\n")
+        return .object([
+            "message": .string(redactor.redact(notice.message)),
+            "details": .string(details),
+            "fence": .string(Self.fence(for: details)),
+        ])
     }
 
     private func environmentContext(_ environment: PRCommentState.Environment) -> TemplateValue {

@@ -107,11 +107,29 @@ public struct PRCommentState: Sendable, Equatable, Codable {
         }
     }
 
+    /// Something the PR's author should know that is not one environment's state: why the PR is
+    /// not built, or what its changes to `environments/` will do after merge.
+    public struct Notice: Sendable, Equatable, Codable {
+        public var message: String
+        /// Extra lines (validate's diagnostics, refused grants), shown as inert text.
+        public var details: [String]
+
+        public init(message: String, details: [String] = []) {
+            self.message = message
+            self.details = details
+        }
+    }
+
     public var pullRequest: Int
     public var environments: [Environment]
+    public var notices: [Notice]
+    /// Set when the bot runs builds without isolation (`--isolation none`): said in every comment.
+    public var isolationWarning: String?
 
-    public init(pullRequest: Int, environments: [Environment]) {
+    public init(pullRequest: Int, environments: [Environment], notices: [Notice] = [], isolationWarning: String? = nil) {
         self.pullRequest = pullRequest
         self.environments = environments
+        self.notices = notices
+        self.isolationWarning = isolationWarning
     }
 }

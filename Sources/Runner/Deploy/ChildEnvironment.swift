@@ -11,24 +11,35 @@ struct ChildEnvironment: Sendable {
 
     static let path = "/usr/local/bin:/usr/bin:/bin"
 
-    /// Resolves secrets from `source` (the bot's environment) or files and checks
-    /// neutralization. Throws with a reason naming variables, never values.
+    /// Resolves each secret through the operator's grants (refusing a grant that does not exist
+    /// or that this environment may not use) and checks neutralization. Grant values come from
+    /// `secretSource` (the bot's environment) or files. Throws with a reason naming grants and
+    /// variables, never values.
     static func make(spec: EnvironmentSpec, environment name: String, sha: String, pullRequest: Int?, home: String,
-                     secretSource: [String: String]) throws(RunnerError) -> ChildEnvironment {
+                     grants: GrantTable, secretSource: [String: String]) throws(RunnerError) -> ChildEnvironment {
         var secrets: [(name: String, value: String)] = []
         for secret in spec.secrets {
-            switch secret.source {
+            let grant: Grant
+            do {
+                grant = try grants.grant(secret.grant, for: name, kind: spec.kind, variable: secret.name)
+            } catch {
+                throw RunnerError(error.message)
+            }
+            switch grant.source {
             case .env(let variable):
-                guard let value = secretSource[variable], !value.isEmpty else {
-                    throw RunnerError("secret \(secret.name): the bot's environment has no \(variable)")
+                guard !variable.hasPrefix("SLIPWAY_"), let value = secretSource[variable], !value.isEmpty else {
+                    throw RunnerError("secret \(secret.name): the grant '\(grant.name)' reads \(variable), which the bot's environment does not have")
                 }
                 secrets.append((secret.name, value))
             case .file(let path):
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    throw RunnerError("secret \(secret.name): cannot read the file \(path)")
+                    throw RunnerError("secret \(secret.name): the grant '\(grant.name)' reads a file the bot cannot read")
                 }
                 var value = String(decoding: data, as: UTF8.self)
                 while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+                guard !value.isEmpty else {
+                    throw RunnerError("secret \(secret.name): the grant '\(grant.name)' reads an empty file")
+                }
                 secrets.append((secret.name, value))
             }
         }

@@ -155,7 +155,7 @@ final class JobExecutor: @unchecked Sendable {
         guard let sha = job.sha, let specFile = job.specFile else {
             throw Failure(phase: .checkout, message: "the job names no commit or spec file")
         }
-        let resolved = try readSpec(sha: sha, specFile: specFile, phase: .checkout)
+        let resolved = try readSpec(policy: job.specSHA ?? sha, code: sha, specFile: specFile, phase: .checkout)
         let spec = resolved.spec
         report.environmentKind = spec.kind
         if report.contentID.isEmpty { report.contentID = resolved.contentID }
@@ -167,7 +167,8 @@ final class JobExecutor: @unchecked Sendable {
         let environment: ChildEnvironment
         do {
             environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: sha, pullRequest: job.pullRequest,
-                                                    home: space.home, secretSource: configuration.secretSource)
+                                                    home: space.home, grants: configuration.grants,
+                                                    secretSource: configuration.secretSource)
         } catch {
             throw Failure(phase: .neutralization, message: error.message)
         }
@@ -182,6 +183,7 @@ final class JobExecutor: @unchecked Sendable {
         record.sha = sha
         record.contentID = report.contentID
         record.specFile = specFile
+        record.specSHA = job.specSHA ?? sha
         if record.status == .tornDown { record.createdAt = now }
         record.status = .building
         record.lastError = nil
@@ -379,7 +381,7 @@ final class JobExecutor: @unchecked Sendable {
         report.contentID = record.contentID
         report.specFile = record.specFile
         report.environmentKind = record.kind
-        let spec = try? readSpec(sha: record.sha, specFile: record.specFile, phase: .teardown).spec
+        let spec = try? readSpec(policy: record.specSHA ?? record.sha, code: record.sha, specFile: record.specFile, phase: .teardown).spec
 
         if spec?.deploy.driver == .command, let spec, let command = spec.deploy.teardown {
             try prepare(space)
@@ -387,7 +389,7 @@ final class JobExecutor: @unchecked Sendable {
             do {
                 environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: record.sha,
                                                         pullRequest: record.pullRequest, home: space.home,
-                                                        secretSource: configuration.secretSource)
+                                                        grants: configuration.grants, secretSource: configuration.secretSource)
             } catch {
                 throw Failure(phase: .neutralization, message: error.message)
             }
@@ -484,12 +486,13 @@ final class JobExecutor: @unchecked Sendable {
             let killed = space.killOrphans(grace: configuration.killGrace)
             if killed > 0 { logger.warning("stopped processes left by an interrupted job", ["env": record.name, "count": "\(killed)"]) }
             guard let live = space.readLive(), let pid = record.pid, let start = record.processStart, live.pid == pid else { continue }
-            let resolved = try? readSpec(sha: live.sha, specFile: live.specFile, phase: .deploy)
+            let specCommit = record.sha == live.sha ? (record.specSHA ?? live.sha) : live.sha
+            let resolved = try? readSpec(policy: specCommit, code: live.sha, specFile: live.specFile, phase: .deploy)
             var launch: AppSupervisor.Launch?
             if let spec = resolved?.spec, let run = spec.deploy.run,
                let environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
                                                             pullRequest: record.pullRequest, home: space.home,
-                                                            secretSource: configuration.secretSource),
+                                                            grants: configuration.grants, secretSource: configuration.secretSource),
                let fifo = try? space.makeFIFO(slot: live.slot) {
                 var variables = environment.variables
                 variables["PORT"] = "\(live.port)"
@@ -586,13 +589,17 @@ final class JobExecutor: @unchecked Sendable {
         }
     }
 
-    private func readSpec(sha: String, specFile: String, phase: DeploymentReport.Phase) throws -> ResolvedSpec {
-        let short = String(sha.prefix(7))
+    /// The spec `specFile` as read at `policy` (a preview's base tip, never the PR's head), with
+    /// the content id of deploying `code` under it.
+    private func readSpec(policy: String, code: String, specFile: String, phase: DeploymentReport.Phase) throws -> ResolvedSpec {
+        let short = String(policy.prefix(7))
         do {
             return try repository.withRepository { repo -> ResolvedSpec in
-                guard let commit = ObjectID(hex: sha) else { throw RunnerError("not a commit id: \(sha)") }
-                if (try? repo.commit(commit)) == nil { try repository.fetch() }
-                switch try reader.specs(repo, at: sha) {
+                guard let policyCommit = ObjectID(hex: policy), let codeCommit = ObjectID(hex: code) else {
+                    throw RunnerError("not a commit id: \(policy) / \(code)")
+                }
+                if (try? repo.commit(policyCommit)) == nil || (try? repo.commit(codeCommit)) == nil { try repository.fetch() }
+                switch try reader.specs(repo, policyAt: policy, codeAt: code) {
                 case .invalid(let problems):
                     throw RunnerError("the specs at \(short) are invalid: \(problems.first ?? "")")
                 case .specs(let specs):

@@ -30,8 +30,11 @@ public struct RunnerConfiguration: Sendable {
     public var stableAfter: TimeInterval = 60
     /// `stop()` lets running jobs finish this long, then cancels them.
     public var shutdownDeadline: TimeInterval = 30
-    /// Where `secrets: { env: NAME }` values come from (the bot's own environment by default).
-    public var secretSource: [String: String] = ProcessInfo.processInfo.environment
+    /// The operator's secret grants: the only way a spec's `secrets` get values.
+    public var grants = GrantTable()
+    /// Where `env:` grants read their values (the bot's own environment, less Slipway's own
+    /// `SLIPWAY_*` variables, by default).
+    public var secretSource: [String: String] = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
     /// Lines of the failing log kept in the report.
     public var failureTailLines: Int = 20
 

@@ -13,17 +13,9 @@ import Store
 /// forge (the latest state wins; a forge outage never blocks the runner). Later hooks (evidence,
 /// docs) are called from here too.
 final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
-    struct StoredSection: Codable {
-        var pullRequest: Int?
-        var section: PRCommentState.Environment
-    }
-
-    static let sectionPrefix = "comment-section:"
-
     let store: any Store
     let repository: ManagedRepository
-    let forge: ForgeUpdateQueue?
-    let redactor: Redactor
+    let comments: PullRequestCommentPublisher
     let logger: Logger
     let evidence: EvidenceWriter
     let docs: DocsGenerator.Configuration
@@ -34,12 +26,11 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     private let docsLock = NSLock()
     private let reader = DesiredStateReader()
 
-    init(store: any Store, repository: ManagedRepository, forge: ForgeUpdateQueue?, redactor: Redactor, logger: Logger,
+    init(store: any Store, repository: ManagedRepository, comments: PullRequestCommentPublisher, logger: Logger,
          evidence: EvidenceWriter, docs: DocsGenerator.Configuration, workDir: String, evidenceBaseURL: String?) {
         self.store = store
         self.repository = repository
-        self.forge = forge
-        self.redactor = redactor
+        self.comments = comments
         self.logger = logger
         self.evidence = evidence
         self.docs = docs
@@ -49,7 +40,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
 
     func jobStarted(_ job: JobRecord, environment: String) {
         guard job.kind == .deploy else { return }
-        let previous = storedSection(job.environment)?.section
+        let previous = comments.storedSection(job.environment)?.section
         let section = PRCommentState.Environment(
             name: job.environment, url: previous?.url, state: .building, sha: job.sha ?? previous?.sha ?? "",
             neutralization: previous?.neutralization ?? [], tearDownAt: previous?.tearDownAt)
@@ -95,42 +86,12 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         guard let sha = job.sha else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        guard case .specs(let specs)? = try? repository.withRepository({ try reader.specs($0, at: sha) }) else { return nil }
+        guard case .specs(let specs)? = try? repository.withRepository({ try reader.specs($0, policyAt: job.specSHA ?? sha, codeAt: sha) }) else { return nil }
         return specs.first(where: { $0.spec.file == job.specFile })?.spec.match.branch
     }
 
     private func publish(_ job: JobRecord, _ section: PRCommentState.Environment) {
-        do {
-            let stored = StoredSection(pullRequest: job.pullRequest, section: section)
-            try store.setValue(String(decoding: try JSONEncoder().encode(stored), as: UTF8.self), forKey: Self.sectionPrefix + job.environment)
-            guard let forge else { return }
-            if job.kind == .deploy, !section.sha.isEmpty {
-                _ = forge.submit(.status(section.commitStatus), version: UInt64(try store.nextCounter("forge-update")))
-            }
-            guard let number = job.pullRequest else { return }
-            let sections = try store.values(withPrefix: Self.sectionPrefix).values
-                .compactMap { try? JSONDecoder().decode(StoredSection.self, from: Data($0.utf8)) }
-                .filter { $0.pullRequest == number }
-                .map(\.section)
-                .sorted { $0.name < $1.name }
-            let renderer = try PRCommentRenderer(templateText: repositoryTemplate(at: job.sha), redactor: redactor)
-            let body = try renderer.render(PRCommentState(pullRequest: number, environments: sections))
-            _ = forge.submit(.comment(pullRequest: number, body: body), version: UInt64(try store.nextCounter("forge-update")))
-        } catch {
-            logger.error("could not queue the PR comment or status", ["env": job.environment, "error": "\(error)"])
-        }
-    }
-
-    private func storedSection(_ environment: String) -> StoredSection? {
-        guard let text = try? store.value(forKey: Self.sectionPrefix + environment) else { return nil }
-        return try? JSONDecoder().decode(StoredSection.self, from: Data(text.utf8))
-    }
-
-    /// The repository's own `templates/pr-comment.md` at the deployed commit, if it has one.
-    private func repositoryTemplate(at sha: String?) -> String? {
-        guard let sha, let commit = ObjectID(hex: sha) else { return nil }
-        let data = try? repository.withRepository { try $0.blob(at: PRCommentRenderer.templatePath, commit: commit) }
-        return data.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        comments.publish(section: section, pullRequest: job.pullRequest, isDeploy: job.kind == .deploy)
     }
 
     /// Previews with a ttl: when the environment will be torn down if nobody pushes.
@@ -138,7 +99,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         guard job.kind == .deploy, report.outcome == .succeeded, let sha = job.sha else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        guard case .specs(let specs)? = try? repository.withRepository({ try reader.specs($0, at: sha) }),
+        guard case .specs(let specs)? = try? repository.withRepository({ try reader.specs($0, policyAt: job.specSHA ?? sha, codeAt: sha) }),
               let ttl = specs.first(where: { $0.spec.file == job.specFile })?.spec.ttl else { return nil }
         return (report.finishedAt ?? Date()).addingTimeInterval(ttl.seconds)
     }

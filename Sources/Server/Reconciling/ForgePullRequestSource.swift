@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 public import Forge
 public import Reconcile
 public import Store
@@ -14,11 +15,10 @@ public struct ForgePullRequestSource: PullRequestSource {
     public func openPullRequests() throws -> [PullRequestRecord] {
         let formatter = ISO8601DateFormatter()
         return try client.listOpenPullRequests().map { pr in
-            let headRepo = pr.head.repo?.fullName.lowercased()
-            let baseRepo = pr.base.repo?.fullName.lowercased()
-            return PullRequestRecord(
+            PullRequestRecord(
                 number: pr.number, state: .open, headSHA: pr.head.sha, baseRef: pr.base.ref, headRef: pr.head.ref,
-                isDraft: pr.draft ?? false, isFromFork: headRepo == nil || headRepo != baseRepo,
+                isDraft: pr.draft ?? false,
+                provenance: PullRequestProvenance.from(headRepository: pr.head.repo?.fullName, baseRepository: pr.base.repo?.fullName),
                 labels: pr.labels.map(\.name), author: pr.user?.login, headSeenAt: Date(),
                 updatedAt: pr.updatedAt.map { formatter.string(from: $0) }
             )

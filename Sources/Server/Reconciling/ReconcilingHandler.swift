@@ -24,11 +24,18 @@ public struct ReconcilingHandler: DeliveryHandler {
             logger.info("push received", ["ref": push.ref, "sha": push.after])
         case .pullRequest(let pr):
             var record = Self.record(pr, receivedAt: delivery.receivedAt)
-            if !record.labelHeads.isEmpty, pr.pullRequest.isFromFork, let source = reconciler.pullRequestSource {
-                // Only a person who can push may vouch for a fork's code.
+            if !record.labelHeads.isEmpty, pr.pullRequest.provenance != .sameRepository {
+                // Only a person the forge reports with write access may vouch for a fork's code;
+                // without a forge nobody can, and the label counts for nothing.
                 let sender = pr.sender ?? ""
-                if try !source.hasWriteAccess(sender) {
-                    logger.warning("label ignored: its author cannot push to the repository", ["pr": "\(pr.number)", "sender": sender, "label": pr.label ?? ""])
+                if let source = reconciler.pullRequestSource {
+                    if try !source.hasWriteAccess(sender) {
+                        logger.warning("label ignored: its author cannot push to the repository", ["pr": "\(pr.number)", "sender": sender, "label": pr.label ?? ""])
+                        record.labelHeads = [:]
+                    }
+                } else {
+                    logger.warning("label ignored: without a forge nobody's write access can be checked, so forks are never built",
+                                   ["pr": "\(pr.number)", "sender": sender, "label": pr.label ?? ""])
                     record.labelHeads = [:]
                 }
             }
@@ -47,7 +54,7 @@ public struct ReconcilingHandler: DeliveryHandler {
         }
         return PullRequestRecord(
             number: pr.number, state: pr.state == .open ? .open : .closed, headSHA: pr.head.sha, baseRef: pr.base.ref,
-            headRef: pr.head.ref, isDraft: pr.draft, isFromFork: pr.isFromFork, labels: pr.labels, author: pr.author,
+            headRef: pr.head.ref, isDraft: pr.draft, provenance: event.pullRequest.provenance, labels: pr.labels, author: pr.author,
             labelHeads: labelHeads, headSeenAt: receivedAt, updatedAt: pr.updatedAt
         )
     }

@@ -100,7 +100,9 @@ public final class BotApplication: @unchecked Sendable {
         var runnerConfiguration = RunnerConfiguration(workDir: configuration.workDir)
         runnerConfiguration.instance = instance
         runnerConfiguration.workers = configuration.runnerWorkers
-        // Specs may take secrets from the bot's environment, but never Slipway's own.
+        // Specs get secrets only through the operator's grants; `env:` grants read the bot's
+        // environment, but never Slipway's own variables.
+        runnerConfiguration.grants = configuration.grants
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
         let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
         let evidence = EvidenceWriter(
@@ -116,13 +118,15 @@ public final class BotApplication: @unchecked Sendable {
                 ? "https://github.com" : configuration.forge.apiBaseURL.replacingOccurrences(of: "/api/v3", with: "")
             evidenceBaseURL = "\(web)/\(forgeRepository)/tree/\(configuration.evidenceBranch)/"
         }
-        let observer = BotDeploymentObserver(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger,
+        let comments = PullRequestCommentPublisher(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger,
+                                                   isolationWarning: nil)
+        let observer = BotDeploymentObserver(store: store, repository: repository, comments: comments, logger: logger,
                                              evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
         let reconciler = Reconciler(
             repository: repository, store: store, defaultBranch: configuration.defaultBranch,
-            pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, logger: logger,
-            onEnqueue: { _ in runner.wake() })
+            pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, grants: configuration.grants, logger: logger,
+            onEnqueue: { _ in runner.wake() }, onPlan: { comments.publish(plan: $0) })
         let retention = configuration.evidenceRetention.map { olderThan in
             EvidenceRetention(
                 pruner: EvidencePruner(repository: repository, store: store, branch: configuration.evidenceBranch,

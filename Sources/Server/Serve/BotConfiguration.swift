@@ -31,6 +31,10 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     /// Evidence retention (nil: keep forever) and log compression age.
     public var evidenceRetention: TimeInterval? = 90 * 86_400
     public var evidenceCompressAfter: TimeInterval? = 30 * 86_400
+    /// The operator's secret grants (the only source of spec secrets).
+    public var grants = GrantTable()
+    /// The shortest webhook secret accepted, in bytes.
+    public static let minimumSecretLength = 16
 
     public init(
         repo: String? = nil, listenHost: String = "127.0.0.1", listenPort: UInt16 = 8080,
@@ -122,7 +126,15 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         guard let runnerWorkers = Int(value(.runnerWorkers) ?? "2"), (1...64).contains(runnerWorkers) else {
             throw ConfigError("--workers must be a number from 1 to 64")
         }
-        return BotConfiguration(
+        let grants = source.grants
+        let ownFiles = [source.value(.webhookSecretFile), source.value(.forgeTokenFile), source.value(.forgeAppKeyFile)]
+            .compactMap { $0 }.map { ($0 as NSString).standardizingPath }
+        for grant in grants {
+            if case .file(let path) = grant.source, ownFiles.contains((path as NSString).standardizingPath) {
+                throw ConfigError("grant \(grant.name): \(path) holds one of Slipway's own secrets, which are never granted to environments")
+            }
+        }
+        var configuration = BotConfiguration(
             repo: source.value(.repo), listenHost: host, listenPort: port, webhookPath: path,
             webhookSecret: secret, store: store, workDir: workDir, maxBody: maxBody,
             logFormat: format, logLevel: level, deliveryWorkers: workers, connectionTimeout: timeout,
@@ -130,6 +142,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         ).with(forge: forge, runnerWorkers: runnerWorkers, evidenceBranch: value(.evidenceBranch) ?? "slipway/evidence",
                botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com",
                retention: retention, compressAfter: compressAfter)
+        configuration.grants = GrantTable(grants)
+        return configuration
     }
 
     /// The secret from `--webhook-secret-file` (flag, env or file) or `SLIPWAY_WEBHOOK_SECRET`.
@@ -143,13 +157,21 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             var text = String(decoding: data, as: UTF8.self)
             while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
             guard !text.isEmpty else { throw ConfigError("the webhook secret file \(file) is empty; \(howTo)") }
-            return Array(text.utf8)
+            return try checkLength(Array(text.utf8), from: "the webhook secret file \(file)")
         }
         if let secret = source.environment["SLIPWAY_WEBHOOK_SECRET"], !secret.isEmpty {
-            return Array(secret.utf8)
+            return try checkLength(Array(secret.utf8), from: "SLIPWAY_WEBHOOK_SECRET")
         }
         if required { throw ConfigError("no webhook secret: \(howTo)") }
         return []
+    }
+
+    /// A guessable secret makes the signature worthless: at least 16 bytes (e.g. `openssl rand -hex 32`).
+    static func checkLength(_ secret: [UInt8], from origin: String) throws -> [UInt8] {
+        guard secret.count >= minimumSecretLength else {
+            throw ConfigError("the webhook secret from \(origin) is \(secret.count) bytes; it must be at least \(minimumSecretLength) (make one with `openssl rand -hex 32` and give GitHub the same)")
+        }
+        return secret
     }
 
     /// `HOST:PORT`, `:PORT` (loopback) or `[IPv6]:PORT`.

@@ -5,6 +5,8 @@ public struct ConfigOption: Sendable {
     public let valueName: String
     public let help: String
     public let defaultValue: String?
+    /// May be given more than once on the command line (`--grant`).
+    public var repeatable = false
 
     /// `SLIPWAY_WEBHOOK_SECRET_FILE` for `webhook-secret-file`.
     public var environmentVariable: String {
@@ -64,6 +66,14 @@ public struct ConfigOption: Sendable {
     public static let botEmail = ConfigOption(name: "bot-email", valueName: "EMAIL",
         help: "Author email of the bot's commits.", defaultValue: "slipway[bot]@users.noreply.github.com")
 
+    public static let grant: ConfigOption = {
+        var option = ConfigOption(name: "grant", valueName: "NAME=env:VAR|file:PATH@ENVS",
+            help: "Grant a secret to environments (repeatable): NAME=env:VARIABLE@preview,staging or NAME=file:PATH@production; kinds or name globs. Specs name grants in 'secrets:'; also 'grants:' in slipway.yaml.",
+            defaultValue: nil)
+        option.repeatable = true
+        return option
+    }()
+
     public static let evidenceRetention = ConfigOption(name: "evidence-retention", valueName: "DURATION",
         help: "Evidence older than this is pruned (one commit, index kept in step), checked daily; 0 keeps it forever.", defaultValue: "90d")
     public static let evidenceCompressAfter = ConfigOption(name: "evidence-compress-after", valueName: "DURATION",
@@ -76,6 +86,6 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
-        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter,
+        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant,
     ]
 }

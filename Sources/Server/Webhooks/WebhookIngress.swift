@@ -84,7 +84,8 @@ public struct WebhookIngress: Sendable {
         }
         let delivery = NewDelivery(
             id: headers.deliveryID, event: headers.event, receivedAt: Date(),
-            contentType: contentType, headers: kept, body: request.body
+            contentType: contentType, headers: kept, body: request.body,
+            bodySHA256: Hex.encode(SHA256.hash(request.body))
         )
         do {
             switch try store.journal(delivery) {

@@ -26,7 +26,7 @@ public struct EnvironmentSpec: Sendable, Equatable {
     public var ttl: Duration?
     /// Plain variables, in file order.
     public var env: [EnvVar]
-    /// Secret variables: where each value comes from at deploy time.
+    /// Secret variables: each names an operator grant that supplies its value at deploy time.
     public var secrets: [SecretRef]
     public var neutralize: Neutralization?
     public var promotion: Promotion?
@@ -123,20 +123,16 @@ public struct EnvironmentSpec: Sendable, Equatable {
         }
     }
 
+    /// A secret variable: the name the app sees and the operator's grant that supplies it.
+    /// Specs never say where a value lives (no files, no variables): see `Grant`.
     public struct SecretRef: Sendable, Equatable {
-        public enum Source: Sendable, Equatable {
-            /// The value of this variable in the bot's environment at deploy time.
-            case env(String)
-            /// The contents of this file on the bot's machine.
-            case file(String)
-        }
-
         public var name: String
-        public var source: Source
+        /// The grant's name in the bot's configuration.
+        public var grant: String
 
-        public init(name: String, source: Source) {
+        public init(name: String, grant: String) {
             self.name = name
-            self.source = source
+            self.grant = grant
         }
     }
 

@@ -8,7 +8,8 @@ public struct PullRequestInfo: Sendable, Equatable {
     public var baseRef: String
     public var headRef: String?
     public var isDraft: Bool
-    public var isFromFork: Bool
+    /// Same repository, fork, or unknown (seen only as a ref): unknown is never built.
+    public var provenance: PullRequestProvenance
     public var labels: [String]
     public var author: String?
     /// For each label, the head SHA the PR had when the label was last added. A fork PR is
@@ -19,7 +20,7 @@ public struct PullRequestInfo: Sendable, Equatable {
 
     public init(
         number: Int, headSHA: String, baseRef: String, headRef: String? = nil, isDraft: Bool = false,
-        isFromFork: Bool = false, labels: [String] = [], author: String? = nil, labelHeads: [String: String] = [:],
+        provenance: PullRequestProvenance = .unknown, labels: [String] = [], author: String? = nil, labelHeads: [String: String] = [:],
         headSeenAt: Date
     ) {
         self.number = number
@@ -27,7 +28,7 @@ public struct PullRequestInfo: Sendable, Equatable {
         self.baseRef = baseRef
         self.headRef = headRef
         self.isDraft = isDraft
-        self.isFromFork = isFromFork
+        self.provenance = provenance
         self.labels = labels
         self.author = author
         self.labelHeads = labelHeads
@@ -63,13 +64,23 @@ public struct Candidate: Sendable, Equatable {
     }
 
     public var source: Source
+    /// The code: the PR's head, or the branch's head.
     public var sha: String
+    /// The commit the specs (policy) were read at: the tip of the PR's base branch for a
+    /// preview, the deployed commit itself for a branch. Nil when it could not be found.
+    public var specSHA: String?
     public var specs: SpecsAtCommit
+    /// For a PR that changes `environments/`: what `slipway validate` says about its version
+    /// (empty when it is valid). Nil when the PR leaves `environments/` alone. Informational
+    /// only: those changes take effect after merge.
+    public var proposedSpecProblems: [String]?
 
-    public init(source: Source, sha: String, specs: SpecsAtCommit) {
+    public init(source: Source, sha: String, specSHA: String? = nil, specs: SpecsAtCommit, proposedSpecProblems: [String]? = nil) {
         self.source = source
         self.sha = sha
+        self.specSHA = specSHA ?? sha
         self.specs = specs
+        self.proposedSpecProblems = proposedSpecProblems
     }
 }
 
@@ -79,9 +90,16 @@ public struct DesiredInputs: Sendable, Equatable {
     public var pullRequests: [Candidate]
     /// Branch heads that some spec might follow.
     public var branches: [Candidate]
+    /// The operator's grants, to refuse before building a spec that names one it may not use
+    /// (nil: not checked at plan time; the runner checks at deploy time anyway).
+    public var grants: GrantTable?
+    /// Whether a forge is configured (without one, forks are never built).
+    public var forgeConfigured: Bool
 
-    public init(pullRequests: [Candidate] = [], branches: [Candidate] = []) {
+    public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true) {
         self.pullRequests = pullRequests
         self.branches = branches
+        self.grants = grants
+        self.forgeConfigured = forgeConfigured
     }
 }

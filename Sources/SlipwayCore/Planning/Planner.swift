@@ -12,14 +12,18 @@ public struct PlannedAction: Sendable, Equatable, CustomStringConvertible {
     public var pullRequest: Int?
     public var sha: String?
     public var contentID: String?
-    /// The spec file the deploy uses (at `sha`).
+    /// The spec file the deploy uses (read at `specSHA`).
     public var specFile: String?
+    /// The commit the spec is read at: the base branch's tip for a preview (never the PR's head),
+    /// the deployed commit for a branch environment.
+    public var specSHA: String?
     public var reason: String
 
     public init(
         kind: Kind, environment: String, environmentKind: EnvironmentKind? = nil, pullRequest: Int? = nil,
-        sha: String? = nil, contentID: String? = nil, specFile: String? = nil, reason: String
+        sha: String? = nil, contentID: String? = nil, specFile: String? = nil, specSHA: String? = nil, reason: String
     ) {
+        self.specSHA = specSHA ?? (specFile == nil ? nil : sha)
         self.kind = kind
         self.environment = environment
         self.environmentKind = environmentKind
@@ -36,14 +40,18 @@ public struct PlannedAction: Sendable, Equatable, CustomStringConvertible {
     public var changes: Bool { kind != .none }
 }
 
-/// The planner's answer: actions in a stable order, and notes (such as production lagging).
+/// The planner's answer: actions in a stable order, notes (such as production lagging), and
+/// what each pull request's author should be told.
 public struct Plan: Sendable, Equatable {
     public var actions: [PlannedAction]
     public var notes: [String]
+    /// Per open PR, in PR order: why it is not built, or what its spec changes will do.
+    public var notices: [PullRequestNotice]
 
-    public init(actions: [PlannedAction], notes: [String] = []) {
+    public init(actions: [PlannedAction], notes: [String] = [], notices: [PullRequestNotice] = []) {
         self.actions = actions
         self.notes = notes
+        self.notices = notices
     }
 
     /// Only the actions that change something.
@@ -60,6 +68,7 @@ public enum Planner {
         var sha: String
         var contentID: String
         var specFile: String
+        var specSHA: String?
         var why: String
     }
 
@@ -70,14 +79,37 @@ public enum Planner {
         var actions: [PlannedAction] = []
         var notes: [String] = []
 
-        for candidate in inputs.pullRequests {
+        var notices: [PullRequestNotice] = []
+        // Branch environments' names are claimed first: a preview never takes one.
+        let branchNames = Set(inputs.branches.flatMap { candidate -> [String] in
+            guard case .specs(let specs) = candidate.specs else { return [] }
+            return specs.filter { $0.spec.kind != .preview }.map(\.spec.name)
+        }).union(current.environments.filter { $0.pullRequest == nil }.map(\.name))
+        // A live preview keeps its name against newcomers; otherwise the lowest PR number wins.
+        let liveOwner = Dictionary(current.environments.compactMap { env in env.pullRequest.map { (env.name, $0) } },
+                                   uniquingKeysWith: { first, _ in first })
+        var claimed: [String: Int] = [:]
+
+        for candidate in inputs.pullRequests.sorted(by: { Self.number($0) < Self.number($1) }) {
             guard case .pullRequest(let pr) = candidate.source else { continue }
             let label = "PR #\(pr.number)"
+            if let problems = candidate.proposedSpecProblems {
+                let verdict = problems.isEmpty ? "`slipway validate` finds them valid" : "`slipway validate` reports \(problems.count) error\(problems.count == 1 ? "" : "s")"
+                notices.append(PullRequestNotice(
+                    pullRequest: pr.number, sha: candidate.sha, environment: "preview", kind: .specChangesAfterMerge,
+                    message: "This pull request changes environments/: those changes take effect after merge; previews of this PR use the specs of its base branch '\(pr.baseRef)'. \(verdict).",
+                    details: problems))
+            }
             guard case .specs(let specs) = candidate.specs else {
                 if case .invalid(let problems) = candidate.specs {
+                    let at = candidate.specSHA.map { " at \(short($0))" } ?? ""
                     actions.append(PlannedAction(kind: .none, environment: "pr #\(pr.number)", pullRequest: pr.number, sha: candidate.sha,
-                                                 reason: "\(label): the specs at \(short(candidate.sha)) are invalid (\(problems.first ?? "")); fix them to deploy"))
-                    // Keep whatever runs for this PR: a broken push does not take the preview down.
+                                                 reason: "\(label): the specs of its base branch '\(pr.baseRef)'\(at) are invalid (\(problems.first ?? "")); fix them there to deploy"))
+                    notices.append(PullRequestNotice(
+                        pullRequest: pr.number, sha: candidate.sha, environment: "preview", kind: .invalidBaseSpecs,
+                        message: "No preview: the environment specs of the base branch '\(pr.baseRef)'\(at) have errors; fix them on '\(pr.baseRef)'.",
+                        details: problems))
+                    // Keep whatever runs for this PR: a broken base does not take the preview down.
                     for env in current.environments where env.pullRequest == pr.number && env.status.isLive {
                         desired[env.name] = Desired(name: env.name, kind: env.kind, pullRequest: pr.number, sha: env.sha,
                                                     contentID: env.contentID, specFile: "", why: "kept while the specs are invalid")
@@ -92,22 +124,55 @@ public enum Planner {
             }
             let spec = resolved.spec
             let name = EnvironmentName.render(spec.name, pullRequest: pr.number)
+            if !EnvironmentName.isValid(name) || branchNames.contains(name)
+                || (claimed[name].map { $0 != pr.number } ?? false)
+                || (liveOwner[name].map { $0 != pr.number } ?? false) {
+                let other = branchNames.contains(name) ? "the environment '\(name)' of a branch"
+                    : (liveOwner[name] ?? claimed[name]).map { "the preview of PR #\($0)" } ?? "no valid environment name"
+                let why = EnvironmentName.isValid(name)
+                    ? "\(label): the preview name '\(name)' (from '\(spec.name)' in \(spec.file)) collides with \(other); refused"
+                    : "\(label): the preview name '\(name)' (from '\(spec.name)' in \(spec.file)) is not a valid environment name; refused"
+                actions.append(PlannedAction(kind: .none, environment: "pr #\(pr.number)", pullRequest: pr.number, sha: candidate.sha, reason: why))
+                notices.append(PullRequestNotice(pullRequest: pr.number, sha: candidate.sha, environment: "preview", kind: .nameCollision,
+                                                 message: "No preview: \(why.dropFirst(label.count + 2))."))
+                continue
+            }
+            claimed[name] = pr.number
             if pr.isDraft {
                 absentBecause[name] = "\(label) is a draft; previews start when it is ready for review"
                 continue
             }
-            let trustLabel = spec.match.trustLabel
-            if pr.isFromFork && (pr.labelHeads[trustLabel] != candidate.sha || !pr.labels.contains(trustLabel)) {
-                let again = pr.labels.contains(trustLabel) ? " again (it was added before the latest push)" : ""
-                absentBecause[name] = "\(label) comes from a fork: a person with write access must add the label '\(spec.match.trustLabel)'\(again)"
+            switch BuildTrust.decide(number: pr.number, provenance: pr.provenance, headSHA: candidate.sha, labels: pr.labels,
+                                     labelHeads: pr.labelHeads, trustLabel: spec.match.trustLabel, forgeConfigured: inputs.forgeConfigured) {
+            case .build:
+                break
+            case .wait(let reason, let kind):
+                absentBecause[name] = reason
+                let noticeKind: PullRequestNotice.Kind = switch kind {
+                case .trustLabel: .waitingForTrustLabel
+                case .forkWithoutForge: .forkNotBuilt
+                case .unknownProvenance: .unknownProvenance
+                }
+                notices.append(PullRequestNotice(pullRequest: pr.number, sha: candidate.sha, environment: name, kind: noticeKind,
+                                                 message: "No preview yet: \(reason)."))
                 continue
+            }
+            if let grants = inputs.grants {
+                let refusals = grants.refusals(for: spec, environment: name)
+                if !refusals.isEmpty {
+                    absentBecause[name] = "\(label): \(refusals.joined(separator: "; "))"
+                    notices.append(PullRequestNotice(pullRequest: pr.number, sha: candidate.sha, environment: name, kind: .grantRefused,
+                                                     message: "No preview: a secret grant is refused.", details: refusals))
+                    continue
+                }
             }
             if let ttl = spec.ttl, now.timeIntervalSince(pr.headSeenAt) > ttl.seconds {
                 absentBecause[name] = "\(label) had no push for \(ttl) (ttl); push to bring the preview back"
                 continue
             }
             desired[name] = Desired(name: name, kind: .preview, pullRequest: pr.number, sha: candidate.sha,
-                                    contentID: resolved.contentID, specFile: spec.file, why: "\(label) at \(short(candidate.sha))")
+                                    contentID: resolved.contentID, specFile: spec.file, specSHA: candidate.specSHA,
+                                    why: "\(label) at \(short(candidate.sha))")
         }
 
         for candidate in inputs.branches {
@@ -122,9 +187,21 @@ public enum Planner {
                 }
             case .specs(let specs):
                 for resolved in specs where resolved.spec.kind == .staging && resolved.spec.match.branch.map({ Glob($0).matches(branch) }) == true {
+                    if let grants = inputs.grants {
+                        let refusals = grants.refusals(for: resolved.spec, environment: resolved.spec.name)
+                        if !refusals.isEmpty {
+                            actions.append(PlannedAction(kind: .none, environment: resolved.spec.name, environmentKind: .staging, sha: candidate.sha,
+                                                         reason: "branch '\(branch)' at \(short(candidate.sha)): \(refusals.joined(separator: "; ")); not deployed"))
+                            if let env = current.environments.first(where: { $0.name == resolved.spec.name && $0.status.isLive }) {
+                                desired[env.name] = Desired(name: env.name, kind: env.kind, sha: env.sha, contentID: env.contentID,
+                                                            specFile: "", why: "kept while a grant is refused")
+                            }
+                            continue
+                        }
+                    }
                     desired[resolved.spec.name] = Desired(name: resolved.spec.name, kind: .staging, sha: candidate.sha,
                                                           contentID: resolved.contentID, specFile: resolved.spec.file,
-                                                          why: "branch '\(branch)' at \(short(candidate.sha))")
+                                                          specSHA: candidate.specSHA, why: "branch '\(branch)' at \(short(candidate.sha))")
                 }
                 if let production = specs.first(where: { $0.spec.kind == .production }), let from = production.spec.promotion?.from,
                    let staging = current.environments.first(where: { $0.name == from && $0.status == .healthy }) {
@@ -154,7 +231,7 @@ public enum Planner {
                 continue
             }
             let base = PlannedAction(kind: .none, environment: want.name, environmentKind: want.kind, pullRequest: want.pullRequest,
-                                     sha: want.sha, contentID: want.contentID, specFile: want.specFile, reason: "")
+                                     sha: want.sha, contentID: want.contentID, specFile: want.specFile, specSHA: want.specSHA, reason: "")
             var action = base
             if let queued = pendingDeploy[want.name], queued == want.contentID {
                 action.reason = "\(want.why): a deploy of this content is already queued"
@@ -198,7 +275,12 @@ public enum Planner {
         }
 
         actions.sort(by: order)
-        return Plan(actions: actions, notes: Array(Set(notes)).sorted())
+        return Plan(actions: actions, notes: Array(Set(notes)).sorted(), notices: notices)
+    }
+
+    static func number(_ candidate: Candidate) -> Int {
+        if case .pullRequest(let pr) = candidate.source { return pr.number }
+        return -1
     }
 
     /// Stable order: staging and production first, then previews by PR number, then by name.

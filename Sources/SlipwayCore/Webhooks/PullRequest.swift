@@ -47,8 +47,10 @@ public struct PullRequest: Sendable, Equatable {
     /// The head branch lives in another repository than the base branch, or its repository is
     /// gone (`head.repo: null`, a deleted fork). Code from such a branch is untrusted.
     /// Repository names are compared case-insensitively, as GitHub treats them.
-    public var isFromFork: Bool {
-        guard let headRepo = head.repoFullName, let baseRepo = base.repoFullName else { return true }
-        return headRepo.lowercased() != baseRepo.lowercased()
+    public var isFromFork: Bool { provenance != .sameRepository }
+
+    /// Same repository or fork, as this (verified) delivery reports it.
+    public var provenance: PullRequestProvenance {
+        PullRequestProvenance.from(headRepository: head.repoFullName, baseRepository: base.repoFullName)
     }
 }
