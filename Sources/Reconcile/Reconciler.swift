@@ -36,12 +36,17 @@ public final class Reconciler: @unchecked Sendable {
     /// Whether a PR head changes `environments/` against its merge base, by "head base-tip".
     private var proposesSpecChanges: [String: Bool] = [:]
 
+    /// Whether forks can be vouched for (a forge is configured); `slipway plan` says so without
+    /// listing PRs from the forge.
+    let forgeConfigured: Bool
+
     public init(repository: ManagedRepository, store: any Store, defaultBranch: String = "main",
-                pullRequestSource: (any PullRequestSource)? = nil, grants: GrantTable? = nil, logger: Logger,
+                pullRequestSource: (any PullRequestSource)? = nil, grants: GrantTable? = nil, forgeConfigured: Bool? = nil, logger: Logger,
                 onEnqueue: (@Sendable ([JobRecord]) -> Void)? = nil, onPlan: (@Sendable (Plan) -> Void)? = nil) {
         self.onEnqueue = onEnqueue
         self.onPlan = onPlan
         self.grants = grants
+        self.forgeConfigured = forgeConfigured ?? (pullRequestSource != nil)
         self.pullRequestSource = pullRequestSource
         self.repository = repository
         self.store = store
@@ -147,7 +152,7 @@ public final class Reconciler: @unchecked Sendable {
     /// a branch environment's from the commit it deploys (merged code).
     func desiredInputs(snapshot: RefSnapshot, pullRequests: [PullRequestRecord]) throws -> DesiredInputs {
         try repository.withRepository { repo in
-            var inputs = DesiredInputs(grants: grants, forgeConfigured: pullRequestSource != nil)
+            var inputs = DesiredInputs(grants: grants, forgeConfigured: forgeConfigured)
             for record in pullRequests where record.state == .open {
                 let sha = snapshot.pullHeads[record.number] ?? record.headSHA
                 var info = record.info

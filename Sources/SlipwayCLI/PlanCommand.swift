@@ -13,16 +13,18 @@ enum PlanCommand {
             abstract: "Print what the bot would do now and why; changes nothing.",
             discussion: """
             Reads the repository's branches, PR heads (refs/pull/<n>/head) and the environment
-            specs at each head through libgit2, combines them with what the store knows
-            (environments, queued jobs, PR metadata from webhooks) and prints the plan. The
-            repository is read from a temporary clone; the store is only read.
+            specs through libgit2 (a preview's at the tip of its base branch, a branch
+            environment's at its head), combines them with what the store knows (environments,
+            queued jobs, PR metadata from webhooks) and prints the plan. A PR known only from its
+            ref is listed as not built. Grants (--grant, grants: in slipway.yaml) are checked.
+            The repository is read from a temporary clone; the store is only read.
             """,
             options: ConfigOption.stateOptions.map(\.spec) + [
-                ConfigOption.repo.spec, ConfigOption.defaultBranch.spec,
+                ConfigOption.repo.spec, ConfigOption.defaultBranch.spec, ConfigOption.grant.spec,
                 .flag("json", help: "Print JSON instead of a table."),
             ]
         ) { arguments, io in
-            let source = try ConfigLoading.source(arguments, options: ConfigOption.stateOptions + [.repo, .defaultBranch])
+            let source = try ConfigLoading.source(arguments, options: ConfigOption.stateOptions + [.repo, .defaultBranch, .grant])
             let configuration: BotConfiguration
             do {
                 configuration = try BotConfiguration.resolve(source, requireSecret: false)
@@ -47,7 +49,9 @@ enum PlanCommand {
             let plan: Plan
             do {
                 let repository = try ManagedRepository.prepare(source: repo, workDir: scratch)
-                let reconciler = Reconciler(repository: repository, store: store, defaultBranch: configuration.defaultBranch, logger: .discarding)
+                let reconciler = Reconciler(repository: repository, store: store, defaultBranch: configuration.defaultBranch,
+                                            grants: configuration.grants, forgeConfigured: configuration.forge.credentials != nil,
+                                            logger: .discarding)
                 plan = try reconciler.preview()
             } catch let error as RepositoryError {
                 throw CommandFailure(error.message)

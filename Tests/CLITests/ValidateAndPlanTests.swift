@@ -54,15 +54,19 @@ struct ValidateAndPlanTests {
         let work = try TemporaryDirectory()
         let table = runCLI(["plan", "--repo", git.path, "--work-dir", work.path])
         #expect(table.code == 0, "\(table.err)")
-        #expect(table.out.contains("create  pr-12"))
-        #expect(table.out.contains(String(head.prefix(7))))
+        // PR 12 exists only as a ref (no forge, no webhook): its provenance is unknown, so it is
+        // not built, and the plan says why.
+        #expect(table.out.contains("none    pr-12"))
+        #expect(table.out.contains("known only from its git ref"))
         #expect(table.out.contains("create  staging"))
-        #expect(table.out.contains("2 changes"))
+        #expect(table.out.contains("1 change"))
         let json = runCLI(["plan", "--repo", git.path, "--work-dir", work.path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         let actions = try #require(object["actions"] as? [[String: Any]])
-        #expect(Set(actions.compactMap { $0["sha"] as? String }) == [head, main])
-        #expect(object["changes"] as? Int == 2)
+        #expect(Set(actions.compactMap { $0["sha"] as? String }) == [main])
+        #expect(actions.contains { $0["environment"] as? String == "pr-12" && $0["kind"] as? String == "none" })
+        #expect(object["changes"] as? Int == 1)
+        _ = head
         // Nothing was written: no store, no mirror.
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
     }

@@ -108,7 +108,7 @@ enum StackFixture {
     health: { path: /healthz, timeout: 120s }
     env: { APP_ENV: production }
     secrets:
-      STRIPE_KEY: { env: DOCS_TEST_STRIPE_KEY }
+      STRIPE_KEY: stripe-live
     promotion: { from: staging, label: promote, approvers: [octocat] }
     """
 

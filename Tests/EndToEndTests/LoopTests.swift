@@ -123,7 +123,7 @@ struct LoopTests {
 
         // A redelivery (same id) is answered 200 and queues nothing.
         let jobsBefore = try s.store.jobs(limit: 100).count
-        let redelivery = s.payloads.pullRequest(action: "opened", number: 11, headSHA: a, headRef: "a")
+        let redelivery = s.payloads.pullRequest(action: "opened", number: 11, headSHA: a, headRef: "a", updatedAt: Date(timeIntervalSinceNow: -3600))
         #expect(try s.deliverWithID("fixed-id", event: "pull_request", redelivery) == 202)
         #expect(try s.deliverWithID("fixed-id", event: "pull_request", redelivery) == 200)
         try Eventually.wait(for: "the delivery to be processed") {

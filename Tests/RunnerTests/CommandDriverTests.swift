@@ -19,7 +19,7 @@ struct CommandDriverTests {
       teardown: "sh teardown.sh"
       url: "https://{{env.name}}.preview.example/{{sha}}"
     secrets:
-      API_TOKEN: { env: TEST_API_TOKEN }
+      API_TOKEN: api-token
     neutralize: { mail: off, crons: off }
     """
 

@@ -56,7 +56,7 @@ final class RunnerHarness: @unchecked Sendable {
         health: \(health)
         env: { APP_ENV: staging }
         secrets:
-          API_TOKEN: { env: TEST_API_TOKEN }
+          API_TOKEN: api-token
         neutralize: { mail: catch-all, crons: off, forbid: ["sk_live_*"] }
         artifacts: [dist/app.txt]
         \(extra)
@@ -105,6 +105,7 @@ final class RunnerHarness: @unchecked Sendable {
         configuration.restartBackoff = 0.05
         configuration.maxRestartBackoff = 0.2
         configuration.secretSource = ["TEST_API_TOKEN": Self.secret]
+        configuration.grants = GrantTable([Grant(name: "api-token", source: .env("TEST_API_TOKEN"), environments: ["preview", "staging", "production"])])
         adjust(&configuration)
         return configuration
     }

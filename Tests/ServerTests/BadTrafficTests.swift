@@ -10,7 +10,7 @@ import TestSupport
 struct BadTrafficTests {
     /// A signed delivery still goes through: the server is alive and journaling.
     static func stillServes(_ bot: TestBot, id: String) throws {
-        let response = try bot.deliver(event: "ping", id: id, body: TestBot.fixture("ping.json"))
+        let response = try bot.deliver(event: "ping", id: id, body: TestBot.fixture("ping.json", nonce: id))
         #expect(response.status == 202)
         #expect(try bot.finished(id).status == .processed)
     }

@@ -76,7 +76,7 @@ struct ConfigurationTests {
     ])
     func badValues(name: String, value: String) {
         #expect(throws: ConfigError.self) {
-            try BotConfiguration.resolve(ConfigSource(flags: [name: value], environment: ["SLIPWAY_WEBHOOK_SECRET": "s3cret-value"], knownKeys: Self.keys))
+            try BotConfiguration.resolve(ConfigSource(flags: [name: value], environment: ["SLIPWAY_WEBHOOK_SECRET": "s3cret-value-0123456"], knownKeys: Self.keys))
         }
     }
 

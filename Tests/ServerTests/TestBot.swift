@@ -70,6 +70,14 @@ final class TestBot: @unchecked Sendable {
     static func fixture(_ name: String) throws -> Data {
         try Fixtures.data(name)
     }
+
+    /// A fixture made unique by a `slipway_test_nonce` field: the journal answers the same body
+    /// under another delivery id as a replay, so tests that send one event several times vary it.
+    static func fixture(_ name: String, nonce: String) throws -> Data {
+        var object = try JSONSerialization.jsonObject(with: Fixtures.data(name)) as! [String: Any]
+        object["slipway_test_nonce"] = nonce
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
 }
 
 /// Counts the events the workers hand over, per delivery id.

@@ -38,12 +38,29 @@ struct WebhookIngressTests {
         #expect(again.status == 200)
         #expect(String(decoding: again.body, as: UTF8.self).contains("\"status\":\"duplicate\""))
         // A duplicate that arrives while the first is still pending is also answered 200.
-        #expect(try bot.deliver(event: "push", id: "dup-2", body: body).status == 202)
-        #expect(try bot.deliver(event: "push", id: "dup-2", body: body).status == 200)
+        let other = try TestBot.fixture("push.branch-updated.json", nonce: "2")
+        #expect(try bot.deliver(event: "push", id: "dup-2", body: other).status == 202)
+        #expect(try bot.deliver(event: "push", id: "dup-2", body: other).status == 200)
         _ = try bot.finished("dup-2")
         #expect(bot.handler.count("dup-1") == 1)
         #expect(bot.handler.count("dup-2") == 1)
         #expect(try bot.app.store.deliveries(limit: 10).count == 2)
+    }
+
+    @Test("the same signed body under a new delivery id is a replay: 200 duplicate, journaled and acted on once")
+    func replayUnderNewID() throws {
+        let bot = try TestBot()
+        let body = try TestBot.fixture("push.branch-updated.json", nonce: "replay")
+        #expect(try bot.deliver(event: "push", id: "orig-1", body: body).status == 202)
+        _ = try bot.finished("orig-1")
+        let replay = try bot.deliver(event: "push", id: "attacker-chosen-id", body: body)
+        #expect(replay.status == 200)
+        #expect(String(decoding: replay.body, as: UTF8.self).contains("\"status\":\"duplicate\""))
+        #expect(try bot.app.store.delivery(id: "attacker-chosen-id") == nil)
+        #expect(bot.handler.count("orig-1") == 1)
+        #expect(bot.handler.count("attacker-chosen-id") == 0)
+        // A different body is a different delivery.
+        #expect(try bot.deliver(event: "push", id: "orig-2", body: TestBot.fixture("push.branch-updated.json", nonce: "other")).status == 202)
     }
 
     @Test("a missing or wrong signature is answered 401 and nothing is journaled")
