@@ -19,6 +19,8 @@ public final class DemoScenario: @unchecked Sendable {
     public let bot: BotApplication
     public let payloads = WebhookPayloads(owner: "demo", name: "app")
     let secret: String
+    /// The file holding the test payments key the demo grants to previews and staging.
+    public let paymentsKeyFile: String
     let client = HTTPClient()
     private var deliveries = 0
 
@@ -40,6 +42,12 @@ public final class DemoScenario: @unchecked Sendable {
             store: store ?? .sqlite(path: directory + "/bot/state.db", synchronousFull: false), workDir: directory + "/bot",
             reconcileInterval: reconcileInterval)
         configuration.forge = ForgeSettings(apiBaseURL: forge.baseURL, repository: ForgeRepository(payloads.fullName), credentials: .token(token))
+        // The operator grants a (fake) test payments key to previews and staging; the example's
+        // specs name the grant, never where the key lives.
+        paymentsKeyFile = directory + "/payments-test.key"
+        try ("sk_test_demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "\n")
+            .write(toFile: paymentsKeyFile, atomically: true, encoding: .utf8)
+        configuration.grants = GrantTable([Grant(name: "payments-test", source: .file(paymentsKeyFile), environments: ["preview", "staging"])])
         configuration.runnerWorkers = 2
         bot = try BotApplication.build(configuration: configuration, logger: logger)
         try bot.start()
@@ -177,6 +185,6 @@ public final class DemoScenario: @unchecked Sendable {
     }
 
     static func page(_ greeting: String) -> String {
-        "<!doctype html>\n<title>Example app</title>\n<h1>\(greeting)</h1>\n<p>Environment @ENV@, built from @SHA@.</p>\n"
+        "<!doctype html>\n<title>Example app</title>\n<h1>\(greeting)</h1>\n<p>Environment @ENV@, built from @SHA@.</p>\n<p>Payments: @PAYMENTS@.</p>\n"
     }
 }

@@ -93,6 +93,7 @@ final class DemoRun: @unchecked Sendable {
         say("  repository   \(scenario.repository.path) (bare, made from \(example))")
         say("  bot          http://127.0.0.1:\(scenario.bot.port)\(scenario.bot.configuration.webhookPath) (webhooks are HMAC-signed)")
         say("  fake GitHub  \(scenario.forge.baseURL) (keeps the PR comment and commit statuses)")
+        say("  grants       payments-test -> previews and staging (the operator's configuration; specs only name it)")
         do {
             try steps(scenario)
         } catch {
@@ -170,7 +171,8 @@ final class DemoRun: @unchecked Sendable {
         guard let url = env.url else { throw DemoError("\(env.name) has no URL") }
         let (status, body) = try s.fetch(url)
         let heading = body.split(separator: "\n").first { $0.contains("<h1>") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        say("   \(env.name) answers at \(url): HTTP \(status) \(heading)")
+        let payments = body.split(separator: "\n").first { $0.contains("Payments:") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        say("   \(env.name) answers at \(url): HTTP \(status) \(heading) \(payments)")
         guard status == 200 else { throw DemoError("\(env.name) answered HTTP \(status) at \(url)") }
     }
 }

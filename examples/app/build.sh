@@ -3,5 +3,11 @@
 set -eu
 echo "building app for ${SLIPWAY_ENV:-local} at ${SLIPWAY_SHA:-unknown}"
 mkdir -p dist
-sed "s/@SHA@/${SLIPWAY_SHA:-unknown}/; s/@ENV@/${SLIPWAY_ENV:-local}/" app/index.html > dist/index.html
+# The payments key is a secret: the page says which mode it is in, never the key.
+case "${PAYMENTS_KEY:-}" in
+  sk_test_*) payments="test mode" ;;
+  "") payments="not configured" ;;
+  *) payments="configured" ;;
+esac
+sed "s/@SHA@/${SLIPWAY_SHA:-unknown}/; s/@ENV@/${SLIPWAY_ENV:-local}/; s/@PAYMENTS@/${payments}/" app/index.html > dist/index.html
 echo "build done"
