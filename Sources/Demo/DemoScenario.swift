@@ -29,7 +29,7 @@ public final class DemoScenario: @unchecked Sendable {
     ///   - directory: where the repository, the bot's work dir and the logs go.
     ///   - store: where the bot keeps its state (SQLite in the work dir by default).
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
-                store: StoreLocation? = nil) throws {
+                store: StoreLocation? = nil, extraGrants: [Grant] = []) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git")
@@ -47,7 +47,8 @@ public final class DemoScenario: @unchecked Sendable {
         paymentsKeyFile = directory + "/payments-test.key"
         try ("sk_test_demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "\n")
             .write(toFile: paymentsKeyFile, atomically: true, encoding: .utf8)
-        configuration.grants = GrantTable([Grant(name: "payments-test", source: .file(paymentsKeyFile), environments: ["preview", "staging"])])
+        configuration.grants = GrantTable([Grant(name: "payments-test", source: .file(paymentsKeyFile), environments: ["preview", "staging"])]
+                                          + extraGrants)
         configuration.runnerWorkers = 2
         bot = try BotApplication.build(configuration: configuration, logger: logger)
         try bot.start()
@@ -109,7 +110,7 @@ public final class DemoScenario: @unchecked Sendable {
         return head
     }
 
-    func expectAccepted(_ status: Int) throws {
+    public func expectAccepted(_ status: Int) throws {
         guard status == 202 || status == 200 else { throw DemoError("the bot answered \(status) to a signed delivery") }
     }
 

@@ -17,17 +17,26 @@ public struct WebhookPayloads: Sendable {
          "clone_url": "https://github.com/\(fullName).git", "html_url": "https://github.com/\(fullName)"]
     }
 
+    /// A `pull_request` delivery. `headRepository` names a fork (`mallory/app`) the head branch
+    /// lives in (default: this repository); `label` is the label a `labeled` action adds.
     public func pullRequest(action: String, number: Int, headSHA: String, headRef: String, merged: Bool = false,
-                            closed: Bool = false, updatedAt: Date = Date(), sender: String = "dana") -> Data {
+                            closed: Bool = false, updatedAt: Date = Date(), sender: String = "dana", author: String? = nil,
+                            headRepository: String? = nil, labels: [String] = [], label: String? = nil) -> Data {
         let formatter = ISO8601DateFormatter()
         let repo = repository
+        var headRepo = repo
+        if let headRepository {
+            headRepo["full_name"] = headRepository
+            headRepo["id"] = 9999
+        }
         let pr: [String: Any] = [
             "number": number, "state": closed ? "closed" : "open", "title": "Change the greeting", "draft": false,
             "merged": merged, "merge_commit_sha": merged ? headSHA : NSNull(),
-            "head": ["ref": headRef, "sha": headSHA, "repo": repo], "base": ["ref": "main", "sha": headSHA, "repo": repo],
-            "labels": [] as [Any], "user": ["login": sender], "updated_at": formatter.string(from: updatedAt),
+            "head": ["ref": headRef, "sha": headSHA, "repo": headRepo], "base": ["ref": "main", "sha": headSHA, "repo": repo],
+            "labels": labels.map { ["name": $0] }, "user": ["login": author ?? sender], "updated_at": formatter.string(from: updatedAt),
         ]
-        let body: [String: Any] = ["action": action, "number": number, "pull_request": pr, "repository": repo, "sender": ["login": sender]]
+        var body: [String: Any] = ["action": action, "number": number, "pull_request": pr, "repository": repo, "sender": ["login": sender]]
+        if let label { body["label"] = ["name": label] }
         return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
     }
 
