@@ -11,8 +11,11 @@ import Synchronization
 /// `rel="next"`, `"prev"`, `"first"`, `"last"`); records every request (method, path, query,
 /// headers, body); requires `Authorization: Bearer <token>` (or `token <token>`) with a known token
 /// (401 otherwise) and refuses scopes per token (403 or 404, as GitHub does); verifies GitHub App
-/// JWTs (RS256, `iat`/`exp`/`iss`) and mints expiring installation tokens; and can be told to fail
-/// the next requests (5xx, rate limits with `X-RateLimit-Reset` or `Retry-After`, slow answers).
+/// JWTs (RS256, `iat`/`exp`/`iss`) and mints expiring installation tokens; answers `GET /user`
+/// (the token's login; 403 for installation tokens, as GitHub does) and `GET /app` (the App's
+/// slug); records each comment's author (the token's login, or any login a test plants with
+/// `addComment`); and can be told to fail the next requests (5xx, rate limits with
+/// `X-RateLimit-Reset` or `Retry-After`, slow answers).
 ///
 /// Thread-safe: the state is behind one lock; handlers run on the server's threads.
 public final class FakeGitHub: Sendable {
@@ -25,6 +28,7 @@ public final class FakeGitHub: Sendable {
         var grants: [String: Grant] = [:]
         var apps: [App] = []
         var mintedTokens: [String] = []
+        var tokenObservers: [@Sendable (String) -> Void] = []
         var pulls: [Int: PullRequest] = [:]
         var comments: [Int: Comment] = [:]
         var statuses: [Status] = []
@@ -70,9 +74,18 @@ public final class FakeGitHub: Sendable {
     }
 
     /// Installs a GitHub App whose JWTs (signed by the private key of `publicKeyPEM`) may mint
-    /// installation tokens valid for `tokenLifetime` seconds.
-    public func installApp(appID: String, publicKeyPEM: String, installationID: Int, tokenLifetime: Double = 3600) {
-        state.withLock { $0.apps.append(App(appID: appID, publicKeyPEM: publicKeyPEM, installationID: installationID, tokenLifetime: tokenLifetime)) }
+    /// installation tokens valid for `tokenLifetime` seconds, acting as `<slug>[bot]`.
+    public func installApp(appID: String, publicKeyPEM: String, installationID: Int, tokenLifetime: Double = 3600,
+                           slug: String = "slipway") {
+        state.withLock {
+            $0.apps.append(App(appID: appID, slug: slug, publicKeyPEM: publicKeyPEM, installationID: installationID, tokenLifetime: tokenLifetime))
+        }
+    }
+
+    /// Calls `observe` with every installation token minted from now on, before the answer
+    /// leaves (e.g. to let a test git server accept only the current token).
+    public func onTokenMinted(_ observe: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.tokenObservers.append(observe) }
     }
 
     /// The next requests (whose path contains `pathContains`, when given) are answered with
