@@ -109,7 +109,7 @@ extension FakeGitHub {
         guard let token = bearer(request) else { return nil }
         return state.withLock { state in
             guard let grant = state.grants[token] else { return nil }
-            if let expiresAt = grant.expiresAt, expiresAt <= Date() { return nil }
+            if let expiresAt = grant.expiresAt, expiresAt <= now() { return nil }
             return grant
         }
     }
@@ -127,7 +127,7 @@ extension FakeGitHub {
               let issuedAt = claims["iat"] as? Int, let expires = claims["exp"] as? Int
         else { return nil }
         let issuer = (claims["iss"] as? String) ?? (claims["iss"] as? Int).map(String.init)
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int(self.now().timeIntervalSince1970)
         guard issuedAt <= now + 60, expires > now, expires - issuedAt <= 600 else { return nil }
         let apps = state.withLock { $0.apps }
         let signingInput = pieces[0] + "." + pieces[1]
@@ -163,7 +163,7 @@ extension FakeGitHub {
         let (token, expiresAt, observers) = state.withLock { state in
             state.nextID += 1
             let token = "ghs_fakeinstallation\(state.nextID)x\(UInt32.random(in: 0...UInt32.max))"
-            let expiresAt = Date().addingTimeInterval(app.tokenLifetime)
+            let expiresAt = now().addingTimeInterval(app.tokenLifetime)
             state.grants[token] = Grant(login: "\(app.slug)[bot]", denied: [:], expiresAt: expiresAt, isInstallation: true)
             state.mintedTokens.append(token)
             return (token, expiresAt, state.tokenObservers)

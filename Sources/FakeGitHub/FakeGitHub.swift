@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPServer
 import HTTPTypes
 import Synchronization
@@ -23,6 +23,8 @@ public final class FakeGitHub: Sendable {
     public let repo: String
     let server: HTTPServer
     let state = Mutex(State())
+    /// The fake's time: installation token expiry and JWT `iat`/`exp` checks.
+    let now: @Sendable () -> Date
 
     struct State {
         var grants: [String: Grant] = [:]
@@ -41,11 +43,13 @@ public final class FakeGitHub: Sendable {
         var clock = Date(timeIntervalSince1970: 1_767_225_600)
     }
 
-    /// A fake for `owner/repo` accepting `token` (acting as `login`), not yet listening.
+    /// A fake for `owner/repo` accepting `token` (acting as `login`), not yet listening. `now`
+    /// is its clock (a test may share its own with the client, so token expiry agrees).
     public init(owner: String = "octo-org", repo: String = "shop", token: String? = "ghp_fake_token_0123456789abcdef",
-                login: String = "slipway[bot]", workerThreads: Int = 8) {
+                login: String = "slipway[bot]", workerThreads: Int = 8, now: @escaping @Sendable () -> Date = { Date() }) {
         self.owner = owner
         self.repo = repo
+        self.now = now
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, workerThreads: workerThreads, shutdownTimeout: 5)
         configuration.connectionTimeout = 30
         let box = HandlerBox()
