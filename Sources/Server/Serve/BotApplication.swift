@@ -49,7 +49,13 @@ public final class BotApplication: @unchecked Sendable {
     /// the reconciler, the runner executes the jobs, and the forge (when configured) gets the PR
     /// comment and statuses; without, the bot only journals (useful to try the webhook set-up
     /// first). `handler` replaces the delivery handler (tests).
-    public static func build(configuration: BotConfiguration, logger baseLogger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+    public static func build(configuration given: BotConfiguration, logger baseLogger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+        var configuration = given
+        // The managed repository is known from a forge URL given as --repo even without forge
+        // credentials: deliveries about any other repository are then ignored.
+        if configuration.forge.repository == nil, let repo = configuration.repo {
+            configuration.forge.repository = ForgeSettings.managedRepository(derivedFrom: repo, apiBaseURL: configuration.forge.apiBaseURL)
+        }
         try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
         var redactor = baseLogger.redactor
         redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
