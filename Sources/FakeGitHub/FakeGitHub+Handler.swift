@@ -36,8 +36,11 @@ extension FakeGitHub {
         let repoPrefix = "/repos/\(owner)/\(repo)"
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // App endpoints authenticate with the App's JWT.
-        if request.path.hasPrefix("/app/") || request.path == "\(repoPrefix)/installation" {
+        if request.path == "/app" || request.path.hasPrefix("/app/") || request.path == "\(repoPrefix)/installation" {
             guard let app = verifiedApp(request) else { return Self.message(401, "A JSON web token could not be decoded") }
+            if request.path == "/app", request.method == "GET" {
+                return appJSON(app)
+            }
             if request.path == "\(repoPrefix)/installation", request.method == "GET" {
                 return .jsonObject(["id": app.installationID, "app_id": Int(app.appID) ?? 0, "account": ["login": owner]])
             }
@@ -50,6 +53,9 @@ extension FakeGitHub {
         }
         guard let grant = authenticate(request) else {
             return Self.message(401, "Bad credentials")
+        }
+        if request.path == "/user", request.method == "GET" {
+            return authenticatedUser(grant)
         }
         guard request.path.hasPrefix(repoPrefix + "/") else { return Self.message(404, "Not Found") }
         let rest = Array(parts.dropFirst(4)) // after "", "repos", owner, repo
@@ -103,7 +109,7 @@ extension FakeGitHub {
         guard let token = bearer(request) else { return nil }
         return state.withLock { state in
             guard let grant = state.grants[token] else { return nil }
-            if let expiresAt = grant.expiresAt, expiresAt <= Date() { return nil }
+            if let expiresAt = grant.expiresAt, expiresAt <= now() { return nil }
             return grant
         }
     }
@@ -121,7 +127,7 @@ extension FakeGitHub {
               let issuedAt = claims["iat"] as? Int, let expires = claims["exp"] as? Int
         else { return nil }
         let issuer = (claims["iss"] as? String) ?? (claims["iss"] as? Int).map(String.init)
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int(self.now().timeIntervalSince1970)
         guard issuedAt <= now + 60, expires > now, expires - issuedAt <= 600 else { return nil }
         let apps = state.withLock { $0.apps }
         let signingInput = pieces[0] + "." + pieces[1]
@@ -130,15 +136,40 @@ extension FakeGitHub {
         }
     }
 
+    /// `GET /user`: the token's login (`users/get-authenticated`). GitHub refuses installation
+    /// tokens here ("Resource not accessible by integration"), and so does the fake.
+    private func authenticatedUser(_ grant: Grant) -> HTTPResponse {
+        if grant.isInstallation { return Self.message(403, "Resource not accessible by integration") }
+        if let status = grant.denied[.user] {
+            return status == 404 ? Self.message(404, "Not Found") : Self.message(403, "Resource not accessible by personal access token")
+        }
+        let isBot = grant.login.hasSuffix("[bot]")
+        return .jsonObject(["login": grant.login, "id": 1, "node_id": "U_1", "type": isBot ? "Bot" : "User", "site_admin": false,
+                            "html_url": "https://github.com/\(grant.login)"])
+    }
+
+    /// `GET /app`: the App the JWT names (`apps/get-authenticated`).
+    private func appJSON(_ app: App) -> HTTPResponse {
+        .jsonObject(["id": Int(app.appID) ?? 0, "slug": app.slug, "node_id": "A_\(app.appID)", "name": app.slug,
+                     "owner": ["login": owner, "id": 3, "type": "Organization"],
+                     "html_url": "https://github.com/apps/\(app.slug)", "description": "", "external_url": "https://example.com",
+                     "created_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
+                     "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
+                     "permissions": ["issues": "write", "statuses": "write", "pull_requests": "read", "metadata": "read"],
+                     "events": ["pull_request", "push"]])
+    }
+
     private func mintToken(_ app: App) -> HTTPResponse {
-        let (token, expiresAt) = state.withLock { state in
+        let (token, expiresAt, observers) = state.withLock { state in
             state.nextID += 1
             let token = "ghs_fakeinstallation\(state.nextID)x\(UInt32.random(in: 0...UInt32.max))"
-            let expiresAt = Date().addingTimeInterval(app.tokenLifetime)
-            state.grants[token] = Grant(login: "slipway[bot]", denied: [:], expiresAt: expiresAt)
+            let expiresAt = now().addingTimeInterval(app.tokenLifetime)
+            state.grants[token] = Grant(login: "\(app.slug)[bot]", denied: [:], expiresAt: expiresAt, isInstallation: true)
             state.mintedTokens.append(token)
-            return (token, expiresAt)
+            return (token, expiresAt, state.tokenObservers)
         }
+        // Before answering, so whoever watches knows the token before the client uses it.
+        for observe in observers { observe(token) }
         return .jsonObject(status: 201, ["token": token, "expires_at": Self.iso8601(expiresAt),
                                          "permissions": ["issues": "write", "statuses": "write", "pull_requests": "read", "metadata": "read"]])
     }

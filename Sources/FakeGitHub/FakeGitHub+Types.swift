@@ -40,6 +40,8 @@ extension FakeGitHub {
         case issues
         case statuses
         case metadata
+        /// `GET /user` (GitHub refuses installation tokens there; a test may refuse others).
+        case user
     }
 
     /// A token the fake accepts: the login it acts as, and scopes refused with 403 or 404.
@@ -48,6 +50,8 @@ extension FakeGitHub {
         public var denied: [Scope: Int]
         /// Installation tokens expire; static tokens do not.
         public var expiresAt: Date?
+        /// Minted for a GitHub App installation (refused by `GET /user`).
+        public var isInstallation = false
     }
 
     public struct PullRequest: Sendable, Equatable {
@@ -81,6 +85,8 @@ extension FakeGitHub {
     /// A GitHub App installed on the repository: the fake verifies its JWTs and mints tokens.
     public struct App: Sendable {
         public var appID: String
+        /// `GET /app`'s `slug`; the App's tokens act as `<slug>[bot]`.
+        public var slug: String
         public var publicKeyPEM: String
         public var installationID: Int
         public var tokenLifetime: Double

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPServer
 import HTTPTypes
 import Synchronization
@@ -11,8 +11,11 @@ import Synchronization
 /// `rel="next"`, `"prev"`, `"first"`, `"last"`); records every request (method, path, query,
 /// headers, body); requires `Authorization: Bearer <token>` (or `token <token>`) with a known token
 /// (401 otherwise) and refuses scopes per token (403 or 404, as GitHub does); verifies GitHub App
-/// JWTs (RS256, `iat`/`exp`/`iss`) and mints expiring installation tokens; and can be told to fail
-/// the next requests (5xx, rate limits with `X-RateLimit-Reset` or `Retry-After`, slow answers).
+/// JWTs (RS256, `iat`/`exp`/`iss`) and mints expiring installation tokens; answers `GET /user`
+/// (the token's login; 403 for installation tokens, as GitHub does) and `GET /app` (the App's
+/// slug); records each comment's author (the token's login, or any login a test plants with
+/// `addComment`); and can be told to fail the next requests (5xx, rate limits with
+/// `X-RateLimit-Reset` or `Retry-After`, slow answers).
 ///
 /// Thread-safe: the state is behind one lock; handlers run on the server's threads.
 public final class FakeGitHub: Sendable {
@@ -20,11 +23,14 @@ public final class FakeGitHub: Sendable {
     public let repo: String
     let server: HTTPServer
     let state = Mutex(State())
+    /// The fake's time: installation token expiry and JWT `iat`/`exp` checks.
+    let now: @Sendable () -> Date
 
     struct State {
         var grants: [String: Grant] = [:]
         var apps: [App] = []
         var mintedTokens: [String] = []
+        var tokenObservers: [@Sendable (String) -> Void] = []
         var pulls: [Int: PullRequest] = [:]
         var comments: [Int: Comment] = [:]
         var statuses: [Status] = []
@@ -37,11 +43,13 @@ public final class FakeGitHub: Sendable {
         var clock = Date(timeIntervalSince1970: 1_767_225_600)
     }
 
-    /// A fake for `owner/repo` accepting `token` (acting as `login`), not yet listening.
+    /// A fake for `owner/repo` accepting `token` (acting as `login`), not yet listening. `now`
+    /// is its clock (a test may share its own with the client, so token expiry agrees).
     public init(owner: String = "octo-org", repo: String = "shop", token: String? = "ghp_fake_token_0123456789abcdef",
-                login: String = "slipway[bot]", workerThreads: Int = 8) {
+                login: String = "slipway[bot]", workerThreads: Int = 8, now: @escaping @Sendable () -> Date = { Date() }) {
         self.owner = owner
         self.repo = repo
+        self.now = now
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, workerThreads: workerThreads, shutdownTimeout: 5)
         configuration.connectionTimeout = 30
         let box = HandlerBox()
@@ -70,9 +78,18 @@ public final class FakeGitHub: Sendable {
     }
 
     /// Installs a GitHub App whose JWTs (signed by the private key of `publicKeyPEM`) may mint
-    /// installation tokens valid for `tokenLifetime` seconds.
-    public func installApp(appID: String, publicKeyPEM: String, installationID: Int, tokenLifetime: Double = 3600) {
-        state.withLock { $0.apps.append(App(appID: appID, publicKeyPEM: publicKeyPEM, installationID: installationID, tokenLifetime: tokenLifetime)) }
+    /// installation tokens valid for `tokenLifetime` seconds, acting as `<slug>[bot]`.
+    public func installApp(appID: String, publicKeyPEM: String, installationID: Int, tokenLifetime: Double = 3600,
+                           slug: String = "slipway") {
+        state.withLock {
+            $0.apps.append(App(appID: appID, slug: slug, publicKeyPEM: publicKeyPEM, installationID: installationID, tokenLifetime: tokenLifetime))
+        }
+    }
+
+    /// Calls `observe` with every installation token minted from now on, before the answer
+    /// leaves (e.g. to let a test git server accept only the current token).
+    public func onTokenMinted(_ observe: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.tokenObservers.append(observe) }
     }
 
     /// The next requests (whose path contains `pathContains`, when given) are answered with

@@ -9,6 +9,7 @@ public import Git
 public struct BranchPublisher {
     public let repository: ManagedRepository
     public let branch: String
+    /// Nil: the managed repository's own, asked before each push and fetch.
     public let credentials: GitCredentials?
     public let maxAttempts: Int
 
@@ -50,7 +51,7 @@ public struct BranchPublisher {
                 let commit = try repo.commit(changes: changes, onBranch: referenceName, parent: tip, author: signature,
                                              message: message)
                 do {
-                    try repo.push(remote: "origin", refspecs: ["\(referenceName):\(referenceName)"], credentials: credentials)
+                    try repo.push(remote: "origin", refspecs: ["\(referenceName):\(referenceName)"], credentials: transferCredentials())
                     return .published(Published(commit: commit, attempts: attempt, changedPaths: changes.keys.sorted()))
                 } catch let error as GitError where Self.isRace(error) {
                     // Someone else moved the branch first: take theirs, then re-apply ours on top.
@@ -93,7 +94,11 @@ public struct BranchPublisher {
     /// The mirror maps remote heads onto local heads, so this moves `refs/heads/<branch>` to the
     /// remote tip (our rejected commit is left unreferenced).
     public func fetchBranch(_ repo: Repository) throws {
-        try repo.fetch(remote: "origin", refspecs: ["+\(referenceName):\(referenceName)"], credentials: credentials)
+        try repo.fetch(remote: "origin", refspecs: ["+\(referenceName):\(referenceName)"], credentials: transferCredentials())
+    }
+
+    private func transferCredentials() throws -> GitCredentials? {
+        try credentials ?? repository.currentCredentials()
     }
 
     private func restore(_ repo: Repository, from commit: ObjectID, to tip: ObjectID?) throws {

@@ -11,7 +11,8 @@ public final class ManagedRepository: @unchecked Sendable {
     /// The path or URL as configured (never includes credentials in logs: see `displaySource`).
     public let source: String
     public let mirrorPath: String
-    let credentials: GitCredentials?
+    /// Asked before every clone, fetch and push (the token may be renewed in between).
+    let credentials: GitCredentialProvider
     private let lock = NSRecursiveLock()
     private let repository: Repository
 
@@ -21,6 +22,12 @@ public final class ManagedRepository: @unchecked Sendable {
     /// Opens the mirror in `workDir`, or clones `source` into it. A work dir that already
     /// mirrors another repository is refused.
     public static func prepare(source: String, workDir: String, credentials: GitCredentials? = nil) throws -> ManagedRepository {
+        try prepare(source: source, workDir: workDir, credentialProvider: .fixed(credentials))
+    }
+
+    /// As `prepare(source:workDir:credentials:)`, with credentials asked for each transfer.
+    public static func prepare(source: String, workDir: String, credentialProvider: GitCredentialProvider) throws -> ManagedRepository {
+        let credentials = credentialProvider
         let resolved = Self.resolve(source)
         let mirror = (workDir as NSString).appendingPathComponent("repo.git")
         let repository: Repository
@@ -39,7 +46,8 @@ public final class ManagedRepository: @unchecked Sendable {
             }
             do {
                 try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-                repository = try Repository.clone(from: resolved, to: mirror, bare: true, credentials: credentials)
+                repository = try Repository.clone(from: resolved, to: mirror, bare: true,
+                                                  credentials: Self.credentials(for: "clone \(Redactor.maskingURLCredentials(resolved))", credentials))
             } catch let error as GitError {
                 try? FileManager.default.removeItem(atPath: mirror)
                 throw RepositoryError("cannot clone \(Redactor.maskingURLCredentials(resolved)): \(error.message)")
@@ -50,7 +58,7 @@ public final class ManagedRepository: @unchecked Sendable {
         return managed
     }
 
-    init(source: String, mirrorPath: String, repository: Repository, credentials: GitCredentials?) {
+    init(source: String, mirrorPath: String, repository: Repository, credentials: GitCredentialProvider) {
         self.source = source
         self.mirrorPath = mirrorPath
         self.repository = repository
@@ -64,10 +72,24 @@ public final class ManagedRepository: @unchecked Sendable {
     public func fetch() throws {
         try withRepository { repo in
             do {
-                try repo.fetch(remote: "origin", refspecs: Self.mirrorRefspecs, credentials: credentials, prune: true)
+                try repo.fetch(remote: "origin", refspecs: Self.mirrorRefspecs, credentials: currentCredentials(), prune: true)
             } catch let error as GitError {
                 throw RepositoryError("cannot fetch from \(displaySource): \(error.message)")
             }
+        }
+    }
+
+    /// The credentials for a transfer with `origin` starting now (a renewed token, when the
+    /// provider renews them).
+    public func currentCredentials() throws -> GitCredentials? {
+        try Self.credentials(for: "fetch from \(displaySource)", credentials)
+    }
+
+    static func credentials(for transfer: String, _ provider: GitCredentialProvider) throws -> GitCredentials? {
+        do {
+            return try provider.current()
+        } catch {
+            throw RepositoryError("cannot \(transfer): no credentials for it: \(error)")
         }
     }
 

@@ -32,10 +32,12 @@ struct GitHubClientTests {
         #expect(try client.removeLabel("needs review", fromIssue: 7))
         #expect(try !client.removeLabel("needs review", fromIssue: 7))
         #expect(fake.labels(onIssue: 7) == ["preview"])
+        #expect(try client.botLogin() == "slipway[bot]")
+        #expect(try client.botLogin() == "slipway[bot]", "learned once, then kept")
 
         let spec = try OpenAPISubset()
         let requests = fake.requests
-        #expect(requests.count == 12)
+        #expect(requests.count == 13)
         var seen: Set<String> = []
         for request in requests {
             switch spec.check(request) {
@@ -49,7 +51,11 @@ struct GitHubClientTests {
         }
         #expect(seen == ["pulls/list", "pulls/get", "issues/create-comment", "issues/update-comment", "issues/list-comments",
                          "issues/delete-comment", "repos/create-commit-status", "repos/get-collaborator-permission-level",
-                         "issues/list-labels-on-issue", "issues/remove-label"])
+                         "issues/list-labels-on-issue", "issues/remove-label", "users/get-authenticated"])
+        // The fields the client reads are GitHub's names.
+        #expect(spec.operation("users/get-authenticated")?.responseFields.contains("login") == true)
+        #expect(spec.operation("issues/list-comments")?.responseFields.contains("user") == true)
+        #expect(spec.schemaFields["nullable-simple-user"]?.contains("login") == true, "a comment's author is user.login")
         // The label name is percent-encoded in the path and decoded by the server.
         #expect(requests.contains { $0.method == "DELETE" && $0.path.hasSuffix("/labels/needs review") })
         #expect(requests.first { $0.path.hasSuffix("/pulls") }?.queryValue("state") == "open")

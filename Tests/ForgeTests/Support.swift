@@ -106,9 +106,20 @@ struct OpenAPISubset {
         let requiredBody: [String]
         let bodyEnums: [String: [String]]
         let hasBody: Bool
+        /// The property names of the 200 response's schema (of its items for a list; every
+        /// branch of a `oneOf`).
+        let responseFields: Set<String>
     }
 
     let operations: [Operation]
+
+    /// The property names of schema `name` in `components/schemas`.
+    let schemaFields: [String: Set<String>]
+
+    /// The operation with `operationId` `id`.
+    func operation(_ id: String) -> Operation? {
+        operations.first { $0.id == id }
+    }
 
     init() throws {
         let data = try Fixtures.data("openapi-subset.json")
@@ -116,6 +127,19 @@ struct OpenAPISubset {
         let components = root["components"] as? [String: Any] ?? [:]
         let sharedParameters = components["parameters"] as? [String: Any] ?? [:]
         let paths = try #require(root["paths"] as? [String: [String: Any]])
+        let schemas = components["schemas"] as? [String: Any] ?? [:]
+        func properties(_ schema: [String: Any]?, depth: Int = 0) -> Set<String> {
+            guard var schema, depth < 8 else { return [] }
+            if let reference = schema["$ref"] as? String {
+                schema = schemas[String(reference.split(separator: "/").last!)] as? [String: Any] ?? [:]
+            }
+            if let items = schema["items"] as? [String: Any] { return properties(items, depth: depth + 1) }
+            var names = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+            for key in ["oneOf", "anyOf", "allOf"] {
+                for case let branch as [String: Any] in schema[key] as? [Any] ?? [] { names.formUnion(properties(branch, depth: depth + 1)) }
+            }
+            return names
+        }
         var operations: [Operation] = []
         for (template, item) in paths {
             for (method, value) in item {
@@ -134,12 +158,15 @@ struct OpenAPISubset {
                 for (name, property) in schema?["properties"] as? [String: [String: Any]] ?? [:] {
                     if let values = property["enum"] as? [String] { enums[name] = values }
                 }
+                let ok = (operation["responses"] as? [String: Any])?["200"] as? [String: Any]
+                let okSchema = ((ok?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
                 operations.append(Operation(id: operation["operationId"] as? String ?? "?", method: method.uppercased(), template: template,
                                             parameters: parameters, requiredBody: schema?["required"] as? [String] ?? [],
-                                            bodyEnums: enums, hasBody: body != nil))
+                                            bodyEnums: enums, hasBody: body != nil, responseFields: properties(okSchema)))
             }
         }
         self.operations = operations
+        schemaFields = schemas.compactMapValues { ($0 as? [String: Any]).map { properties($0) } }
     }
 
     /// The operation `request` matches, or the problems found.

@@ -58,4 +58,21 @@ extension LoggerTests {
     func urlCredentials(input: String, expected: String) {
         #expect(Redactor.maskingURLCredentials(input) == expected)
     }
+
+    @Test("a secret learned later is masked by every copy of the redactor, the logger's too; the learned set stays bounded")
+    func learnedSecrets() {
+        var redactor = Redactor(secrets: ["static-secret"])
+        redactor.learned = LearnedSecrets(limit: 3)
+        let copy = redactor
+        let sink = Collected()
+        let logger = Logger(sink: sink, redactor: redactor)
+        redactor.learned?.add("ghs_token_one")
+        #expect(copy.redact("a ghs_token_one static-secret") == "a *** ***")
+        logger.info("using ghs_token_one")
+        #expect(sink.records.last?.message == "using ***")
+        for index in 2...5 { copy.learned?.add("ghs_token_\(index)") }
+        #expect(copy.learned?.secrets.count == 3)
+        #expect(copy.redact("ghs_token_one ghs_token_5") == "ghs_token_one ***", "the oldest is dropped")
+        #expect(copy == redactor && copy != Redactor(secrets: ["static-secret"]))
+    }
 }

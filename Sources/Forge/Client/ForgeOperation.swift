@@ -13,6 +13,8 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
     case removeLabel = "remove a label from a pull request"
     case getInstallation = "find the GitHub App installation"
     case createInstallationToken = "create a GitHub App installation token"
+    case getAuthenticatedUser = "learn the bot's login from the token (GET /user)"
+    case getAuthenticatedApp = "learn the GitHub App's slug (GET /app)"
 
     public var description: String { rawValue }
 
@@ -25,6 +27,8 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
         case .createStatus: "statuses: write"
         case .getCollaboratorPermission: "metadata: read"
         case .getInstallation, .createInstallationToken: "an installation of the App on the repository (check the app id and private key)"
+        case .getAuthenticatedUser: "a token that may read its own user: a classic or fine-grained personal access token of the bot's account (an installation token cannot: give the App's id and key instead)"
+        case .getAuthenticatedApp: "the App's own JWT (check the app id and private key)"
         }
     }
 }

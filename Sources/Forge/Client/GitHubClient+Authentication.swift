@@ -39,14 +39,7 @@ extension GitHubClient {
     }
 
     private func mintInstallationToken(_ app: GitHubAppCredentials) throws(ForgeError) -> InstallationToken {
-        let jwt: String
-        do {
-            jwt = try GitHubAppJWT.make(appID: app.appID, key: app.privateKey, now: clock.now())
-        } catch {
-            throw fail(Call(operation: .createInstallationToken, method: "POST", path: ""), .invalidConfiguration,
-                       detail: "cannot sign the App JWT with the private key")
-        }
-        remember(secret: jwt)
+        let jwt = try appJWT(app, for: .createInstallationToken)
         var installationID = app.installationID
         if installationID == nil {
             struct Installation: Decodable { var id: Int }
@@ -69,11 +62,34 @@ extension GitHubClient {
         let response = try execute(call)
         let minted = try decode(Minted.self, from: response, call)
         remember(secret: minted.token)
+        // Every copy of the bot's redactor (logs, evidence, docs) masks the new token too.
+        logger.redactor.learned?.add(minted.token)
         logger.info("minted a GitHub App installation token", [
             "forge.installation": String(installationID ?? 0),
             "forge.token_expires_at": ForgeError.iso8601(minted.expiresAt),
         ])
         return InstallationToken(token: minted.token, expiresAt: minted.expiresAt)
+    }
+
+    /// A JWT for the App's own endpoints, signed with its private key, remembered as a secret.
+    func appJWT(_ app: GitHubAppCredentials, for operation: ForgeOperation) throws(ForgeError) -> String {
+        let jwt: String
+        do {
+            jwt = try GitHubAppJWT.make(appID: app.appID, key: app.privateKey, now: clock.now())
+        } catch {
+            throw fail(Call(operation: operation, method: "POST", path: ""), .invalidConfiguration,
+                       detail: "cannot sign the App JWT with the private key")
+        }
+        remember(secret: jwt)
+        return jwt
+    }
+
+    /// The token git transfers (and other clients of the repository) authenticate with, as
+    /// current as this client's own: the configured token, or the App's installation token,
+    /// minted again when it is about to expire (so call this for every fetch or push, never keep
+    /// the answer). Blocks while a token is minted.
+    public func repositoryAccessToken() throws(ForgeError) -> String {
+        try bearer(for: Call(operation: .createInstallationToken, method: "POST", path: ""))
     }
 
     /// Forgets the cached installation token (the next call mints a new one).

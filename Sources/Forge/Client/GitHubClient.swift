@@ -70,6 +70,8 @@ public final class GitHubClient: Sendable {
     let installation = Mutex<InstallationToken?>(nil)
     /// Serialises installation token refreshes, so concurrent callers mint one token.
     let refreshing = Mutex<Void>(())
+    /// The login the credentials act as (`botLogin()`), learned once: one value, never a map.
+    let identity = Mutex<String?>(nil)
 
     struct InstallationToken: Sendable {
         var token: String

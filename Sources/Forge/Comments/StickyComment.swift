@@ -12,12 +12,17 @@ import Foundation
 /// request converges to one comment. Which body wins between two replicas is decided by the
 /// caller's ordering (`ForgeUpdateQueue` versions), not here.
 ///
-/// A comment is Slipway's when one of its lines is exactly the marker (a human quoting it writes
-/// `> <!-- … -->`, which does not count) and, when `author` is set, it was written by that login
-/// (e.g. `slipway[bot]`). Thread-safe: holds no state of its own.
+/// A comment is Slipway's only when the bot wrote it — its `user.login` is the bot's login
+/// (compared case-insensitively, as GitHub compares logins) — and one of its lines is exactly the
+/// marker (a human quoting it writes `> <!-- … -->`, which does not count). A comment anyone else
+/// wrote is never edited or deleted, whatever it carries: duplicates are only ever the bot's own.
+/// The bot's login is `author` when given, else learned from the forge (`GitHubClient.botLogin()`);
+/// when it cannot be learned, `upsert` fails with a configuration error rather than trusting the
+/// marker. Thread-safe: holds no state of its own.
 public struct StickyComment: Sendable {
     public let client: GitHubClient
     public let marker: String
+    /// The bot's login; nil: learned from the forge.
     public let author: String?
 
     public init(client: GitHubClient, marker: String = PRCommentRenderer.marker, author: String? = nil) {
@@ -59,11 +64,18 @@ public struct StickyComment: Sendable {
         return Outcome(commentID: oldest.id, action: .updated, deletedDuplicates: deleted)
     }
 
-    /// Slipway's comments on the pull request, oldest (lowest id) first.
+    /// Slipway's comments on the pull request (written by the bot and marked), oldest (lowest id) first.
     public func marked(_ pullRequest: Int) throws(ForgeError) -> [GitHubIssueComment] {
-        try client.comments(onIssue: pullRequest)
-            .filter { isMarked($0.body) && (author == nil || $0.user?.login == author) }
+        let bot: String
+        if let author { bot = author } else { bot = try client.botLogin() }
+        return try client.comments(onIssue: pullRequest)
+            .filter { isMarked($0.body) && isWritten(by: bot, $0) }
             .sorted { $0.id < $1.id }
+    }
+
+    func isWritten(by bot: String, _ comment: GitHubIssueComment) -> Bool {
+        guard let login = comment.user?.login else { return false }
+        return login.lowercased() == bot.lowercased()
     }
 
     func isMarked(_ body: String) -> Bool {

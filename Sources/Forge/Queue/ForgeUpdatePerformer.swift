@@ -9,16 +9,19 @@ public protocol ForgeUpdatePerformer: Sendable {
 ///
 /// Once it knows a PR's comment id it PATCHes that comment directly (one request instead of
 /// listing every comment of the PR each time); a 404 (someone deleted it) falls back to the
-/// sticky search, which finds or creates it again.
+/// sticky search, which finds or creates it again. Only ids the sticky search returned (comments
+/// the bot wrote) are remembered, at most `maxKnownComments` of them.
 public final class GitHubUpdatePerformer: ForgeUpdatePerformer, @unchecked Sendable {
     public let client: GitHubClient
     public let sticky: StickyComment
+    public let maxKnownComments: Int
     private let lock = NSLock()
     private var knownComments: [Int: Int] = [:]
 
-    public init(client: GitHubClient, sticky: StickyComment? = nil) {
+    public init(client: GitHubClient, sticky: StickyComment? = nil, maxKnownComments: Int = 4096) {
         self.client = client
         self.sticky = sticky ?? StickyComment(client: client)
+        self.maxKnownComments = max(1, maxKnownComments)
     }
 
     public func perform(_ payload: ForgeUpdatePayload) throws(ForgeError) {
@@ -47,6 +50,10 @@ public final class GitHubUpdatePerformer: ForgeUpdatePerformer, @unchecked Senda
 
     private func remember(_ number: Int, _ id: Int) {
         lock.lock(); defer { lock.unlock() }
+        // Forgetting one only costs a listing the next time: drop any when full.
+        if knownComments[number] == nil, knownComments.count >= maxKnownComments {
+            knownComments.remove(at: knownComments.startIndex)
+        }
         knownComments[number] = id
     }
 

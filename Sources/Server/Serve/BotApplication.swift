@@ -49,11 +49,19 @@ public final class BotApplication: @unchecked Sendable {
     /// the reconciler, the runner executes the jobs, and the forge (when configured) gets the PR
     /// comment and statuses; without, the bot only journals (useful to try the webhook set-up
     /// first). `handler` replaces the delivery handler (tests).
-    public static func build(configuration: BotConfiguration, logger baseLogger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+    public static func build(configuration given: BotConfiguration, logger baseLogger: Logger, handler: (any DeliveryHandler)? = nil) throws -> BotApplication {
+        var configuration = given
+        // The managed repository is known from a forge URL given as --repo even without forge
+        // credentials: deliveries about any other repository are then ignored.
+        if configuration.forge.repository == nil, let repo = configuration.repo {
+            configuration.forge.repository = ForgeSettings.managedRepository(derivedFrom: repo, apiBaseURL: configuration.forge.apiBaseURL)
+        }
         try FileManager.default.createDirectory(atPath: configuration.workDir, withIntermediateDirectories: true)
         var redactor = baseLogger.redactor
         redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
         if case .token(let token)? = configuration.forge.credentials { redactor.add(token) }
+        // Installation tokens minted later are masked by every copy of this redactor too.
+        if redactor.learned == nil { redactor.learned = LearnedSecrets() }
         var logger = baseLogger
         logger.redactor = redactor
 
@@ -73,12 +81,6 @@ public final class BotApplication: @unchecked Sendable {
 
     static func buildPipeline(source: String, configuration: BotConfiguration, store: any Store, instance: String,
                               redactor: Redactor, logger: Logger) throws -> Pipeline {
-        var gitCredentials: GitCredentials?
-        if case .token(let token)? = configuration.forge.credentials, source.hasPrefix("https://") {
-            gitCredentials = .token(token)
-        }
-        let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir, credentials: gitCredentials)
-
         var client: GitHubClient?
         var queue: ForgeUpdateQueue?
         if configuration.forge.credentials != nil, configuration.forge.repository == nil {
@@ -96,6 +98,10 @@ public final class BotApplication: @unchecked Sendable {
                 throw ConfigError("the forge is not usable: \(error)")
             }
         }
+        // Asked before every transfer: an App's installation token is renewed while the bot runs.
+        // The mirror, evidence, docs and retention all push with the repository's own.
+        let gitCredentials = ForgeGitCredentials.provider(source: source, credentials: configuration.forge.credentials, client: client)
+        let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir, credentialProvider: gitCredentials)
 
         var runnerConfiguration = RunnerConfiguration(workDir: configuration.workDir)
         runnerConfiguration.instance = instance
@@ -108,10 +114,9 @@ public final class BotApplication: @unchecked Sendable {
         let evidence = EvidenceWriter(
             repository: repository, store: store,
             configuration: .init(branch: configuration.evidenceBranch, repositoryName: repositoryName, authorName: configuration.botName,
-                                 authorEmail: configuration.botEmail, credentials: gitCredentials, redactor: redactor),
+                                 authorEmail: configuration.botEmail, redactor: redactor),
             logger: logger)
-        let docs = DocsGenerator.Configuration(redactor: redactor, authorName: configuration.botName, authorEmail: configuration.botEmail,
-                                               credentials: gitCredentials)
+        let docs = DocsGenerator.Configuration(redactor: redactor, authorName: configuration.botName, authorEmail: configuration.botEmail)
         var evidenceBaseURL: String?
         if let forgeRepository = configuration.forge.repository {
             let web = configuration.forge.apiBaseURL.hasPrefix("https://api.github.com")
@@ -130,7 +135,7 @@ public final class BotApplication: @unchecked Sendable {
         let retention = configuration.evidenceRetention.map { olderThan in
             EvidenceRetention(
                 pruner: EvidencePruner(repository: repository, store: store, branch: configuration.evidenceBranch,
-                                       authorName: configuration.botName, authorEmail: configuration.botEmail, credentials: gitCredentials),
+                                       authorName: configuration.botName, authorEmail: configuration.botEmail),
                 olderThan: olderThan, compressAfter: configuration.evidenceCompressAfter, logger: logger)
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,

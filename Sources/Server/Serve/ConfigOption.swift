@@ -49,7 +49,7 @@ public struct ConfigOption: Sendable {
     public static let forgeURL = ConfigOption(name: "forge-url", valueName: "URL",
         help: "GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).", defaultValue: "https://api.github.com")
     public static let forgeRepo = ConfigOption(name: "forge-repo", valueName: "OWNER/NAME",
-        help: "The repository on GitHub; derived from a github.com --repo URL when omitted.", defaultValue: nil)
+        help: "The repository on GitHub; derived when omitted from a --repo URL on github.com or on --forge-url's host. Deliveries about any other repository are ignored.", defaultValue: nil)
     public static let forgeTokenFile = ConfigOption(name: "forge-token-file", valueName: "FILE",
         help: "File holding a GitHub token (or set SLIPWAY_FORGE_TOKEN). Never printed.", defaultValue: nil)
     public static let forgeAppID = ConfigOption(name: "forge-app-id", valueName: "ID",

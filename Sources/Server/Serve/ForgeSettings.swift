@@ -15,6 +15,17 @@ public struct ForgeSettings: Sendable {
         self.credentials = credentials
     }
 
+    /// The forge repository `repo` (as given to `--repo`) is on: a github.com URL
+    /// (`https://github.com/OWNER/NAME(.git)`, `git@github.com:OWNER/NAME.git`, ssh and git
+    /// forms), or a URL on the host of a GitHub Enterprise `apiBaseURL` (`https://HOST/api/v3`).
+    /// Nil for a local path or another host. Needs no credentials: deliveries about any other
+    /// repository are ignored whenever this is known.
+    public static func managedRepository(derivedFrom repo: String, apiBaseURL: String) -> ForgeRepository? {
+        if let repository = ForgeRepository(remoteURL: repo) { return repository }
+        guard let host = URL(string: apiBaseURL)?.host, !host.isEmpty, host.lowercased() != "api.github.com" else { return nil }
+        return ForgeRepository(remoteURL: repo, host: host)
+    }
+
     /// Reads the forge settings; a half-configured forge (credentials but no repository, an App
     /// id without a key) is an error that says what is missing.
     static func resolve(_ source: ConfigSource, repo: String?) throws -> ForgeSettings {
@@ -25,7 +36,7 @@ public struct ForgeSettings: Sendable {
             }
             settings.repository = repository
         } else if let repo {
-            settings.repository = ForgeRepository(remoteURL: repo)
+            settings.repository = managedRepository(derivedFrom: repo, apiBaseURL: settings.apiBaseURL)
         }
         do {
             if let appID = source.value(.forgeAppID) {

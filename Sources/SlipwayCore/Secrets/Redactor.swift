@@ -1,9 +1,13 @@
 /// Replaces every known secret value with `***` in text that leaves the process (logs, evidence,
 /// comments, error messages). Values shorter than 4 characters are not redacted: they would mangle
 /// ordinary text and cannot be meaningful secrets.
+///
+/// `learned` (when attached) adds secrets known only later, shared by every copy of this redactor.
 public struct Redactor: Sendable, Equatable {
     public static let mask = "***"
     public private(set) var secrets: [String]
+    /// Secrets learned at run time (installation tokens), shared by reference between copies.
+    public var learned: LearnedSecrets?
 
     public init(secrets: [String] = []) {
         self.secrets = []
@@ -20,12 +24,18 @@ public struct Redactor: Sendable, Equatable {
     }
 
     public func redact(_ text: String) -> String {
-        guard !secrets.isEmpty else { return text }
+        let late = learned?.secrets ?? []
+        guard !secrets.isEmpty || !late.isEmpty else { return text }
         var result = text
-        for secret in secrets where result.contains(secret) {
+        let all = late.isEmpty ? secrets : (secrets + late).sorted { $0.count > $1.count }
+        for secret in all where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: Self.mask)
         }
         return result
+    }
+
+    public static func == (lhs: Redactor, rhs: Redactor) -> Bool {
+        lhs.secrets == rhs.secrets && lhs.learned === rhs.learned
     }
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A tiny smart-HTTP git server for the Git wrapper's tests (written for Slipway, not copied).
 
-Usage: git-http-server.py PROJECT_ROOT USERNAME   (password in env GIT_HTTP_TEST_PASSWORD)
+Usage: git-http-server.py PROJECT_ROOT USERNAME   (password in env GIT_HTTP_TEST_PASSWORD, or
+read again for every request from the file named by env GIT_HTTP_TEST_PASSWORD_FILE, so a test
+can rotate it: a token that is renewed)
 
 Binds 127.0.0.1 on a free port and prints the port as its first stdout line. Every request must
 carry HTTP basic auth for USERNAME/password; otherwise it answers 401 with a text/plain body and
@@ -22,7 +24,20 @@ from urllib.parse import unquote, urlsplit
 PROJECT_ROOT = sys.argv[1]
 USERNAME = sys.argv[2]
 PASSWORD = os.environ.get("GIT_HTTP_TEST_PASSWORD", "")
-EXPECTED = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+PASSWORD_FILE = os.environ.get("GIT_HTTP_TEST_PASSWORD_FILE")
+
+
+def expected_authorization():
+    password = PASSWORD
+    if PASSWORD_FILE:
+        try:
+            with open(PASSWORD_FILE, encoding="utf-8") as handle:
+                password = handle.read().strip()
+        except OSError:
+            password = ""
+        if not password:
+            return None  # nothing is accepted until the test names a password
+    return "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()
 MAX_BODY = 64 * 1024 * 1024
 
 
@@ -75,13 +90,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self):
         body = self.read_body()
-        if EXPECTED not in (self.headers.get_all("Authorization") or []):
+        expected = expected_authorization()
+        if expected is None or expected not in (self.headers.get_all("Authorization") or []):
             self.reply(401, [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Basic realm="x"')],
                        b"authentication required\n")
             return
         url = urlsplit(self.path)
         env = dict(os.environ)
         env.pop("GIT_HTTP_TEST_PASSWORD", None)
+        env.pop("GIT_HTTP_TEST_PASSWORD_FILE", None)
         env.update({
             "GIT_PROJECT_ROOT": PROJECT_ROOT,
             "GIT_HTTP_EXPORT_ALL": "1",
