@@ -195,7 +195,7 @@ extension FakeGitHub {
             "id": 100_000 + pull.number, "number": pull.number, "state": pull.state, "title": pull.title, "draft": false,
             "url": "\(baseURL)/repos/\(full)/pulls/\(pull.number)", "html_url": "https://github.com/\(full)/pull/\(pull.number)",
             "user": ["login": pull.author, "id": 1, "type": "User"],
-            "head": ["ref": pull.headRef, "sha": pull.headSHA, "label": "\(owner):\(pull.headRef)", "repo": ["full_name": full]],
+            "head": ["ref": pull.headRef, "sha": pull.headSHA, "label": "\(owner):\(pull.headRef)", "repo": ["full_name": pull.headRepository ?? full]],
             "base": ["ref": pull.baseRef, "sha": String(repeating: "0", count: 40), "label": "\(owner):\(pull.baseRef)", "repo": ["full_name": full]],
             "labels": labels.enumerated().map { ["id": $0.offset + 1, "name": $0.element, "color": "ededed"] },
             "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),

@@ -62,6 +62,9 @@ extension FakeGitHub {
         public var headRef: String
         public var baseRef: String
         public var author: String
+        /// `owner/name` of the repository the head branch lives in: nil for this repository, a
+        /// fork's name otherwise.
+        public var headRepository: String?
     }
 
     public struct Comment: Sendable, Equatable {

@@ -101,10 +101,11 @@ public final class FakeGitHub: Sendable {
     // MARK: Seeding
 
     public func addPullRequest(number: Int, title: String = "A change", headSHA: String, headRef: String = "feature",
-                               baseRef: String = "main", author: String = "alice", state prState: String = "open", labels: [String] = []) {
+                               baseRef: String = "main", author: String = "alice", state prState: String = "open", labels: [String] = [],
+                               headRepository: String? = nil) {
         state.withLock { state in
             state.pulls[number] = PullRequest(number: number, title: title, state: prState, headSHA: headSHA, headRef: headRef,
-                                              baseRef: baseRef, author: author)
+                                              baseRef: baseRef, author: author, headRepository: headRepository)
             state.labels[number] = labels
         }
     }
