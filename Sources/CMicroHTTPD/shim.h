@@ -14,7 +14,7 @@ typedef void *(*slipway_mhd_uri_log_callback)(void *cls, const char *uri, struct
 
 /// `MHD_start_daemon` is variadic: this wrapper passes the fixed option list Slipway uses.
 /// `address` is an IPv4 or IPv6 socket address (its port 0 picks any free port); it is only read
-/// during the call. `MHD_USE_ITC` is required for `MHD_quiesce_daemon` with internal threads.
+/// during the call; a `per_ip_connection_limit` of 0 means none. `MHD_USE_ITC` is required for `MHD_quiesce_daemon` with internal threads.
 static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     unsigned int flags,
     const struct sockaddr *address,
@@ -23,7 +23,8 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     slipway_mhd_uri_log_callback uri_log, void *uri_log_cls,
     unsigned int thread_pool_size,
     unsigned int connection_timeout_seconds,
-    unsigned int connection_limit)
+    unsigned int connection_limit,
+    unsigned int per_ip_connection_limit)
 {
     return MHD_start_daemon(
         flags, 0, NULL, NULL, handler, handler_cls,
@@ -33,6 +34,7 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
         MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_connection_limit,
         MHD_OPTION_END);
 }
 

@@ -221,6 +221,9 @@ public enum Discovery {
 
     // MARK: Kubernetes
 
+    /// Repository files (manifests with large CRD schemas, workflows) may be big: the node limit
+    /// is raised from YAML's default, still bounded.
+    static let yamlLimits = YAML.Limits(maximumNodes: 1_000_000)
     static let workloadKinds: Set<String> = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]
 
     /// Returns the ids of the workloads the file defines. Files whose documents have no
@@ -229,7 +232,7 @@ public enum Discovery {
         guard text.contains("apiVersion") else { return [] }
         let documents: [YAMLNode]
         do {
-            documents = try YAML.parseAll(text)
+            documents = try YAML.parseAll(text, limits: Self.yamlLimits)
         } catch {
             builder.error("\(path): cannot parse YAML: \(error)")
             return []
@@ -379,7 +382,7 @@ public enum Discovery {
 
     static func parse(_ path: String, _ text: String, into builder: inout GraphBuilder) -> YAMLNode? {
         do {
-            guard let root = try YAML.parse(text), root.mapping != nil else {
+            guard let root = try YAML.parse(text, limits: Self.yamlLimits), root.mapping != nil else {
                 builder.error("\(path): not a YAML mapping")
                 return nil
             }

@@ -22,6 +22,10 @@ public struct SpecParser {
     /// for diagnostics that involve several files.
     private(set) var marks: [String: YAMLMark] = [:]
 
+    /// What a spec file may be: at most 256 KiB and 10,000 YAML nodes once aliases are expanded
+    /// (spec files come from pull requests; bigger ones are refused with a diagnostic).
+    static let yamlLimits = YAML.Limits(maximumNodes: 10_000, maximumBytes: 256 * 1024)
+
     /// Parses `text` (the contents of `file`). Returns the spec when there were no errors.
     public static func parse(_ text: String, file: String) -> (spec: EnvironmentSpec?, diagnostics: [Diagnostic]) {
         let result = parseWithMarks(text, file: file)
@@ -34,9 +38,15 @@ public struct SpecParser {
         var parser = SpecParser(file: file)
         let root: YAMLNode?
         do {
-            root = try YAML.parse(text)
+            root = try YAML.parse(text, limits: yamlLimits)
         } catch let error as YAMLError {
-            return (nil, [Diagnostic(file: file, line: error.mark.line, column: error.mark.column, message: "YAML syntax: \(error.message)")], [:])
+            let message: String
+            switch error.kind {
+            case .inputTooLarge: message = "the spec file is too large: \(error.message) (256 KiB)"
+            case .tooManyNodes: message = "the spec is too large: \(error.message)"
+            default: message = "YAML syntax: \(error.message)"
+            }
+            return (nil, [Diagnostic(file: file, line: error.mark.line, column: error.mark.column, message: message)], [:])
         } catch {
             return (nil, [Diagnostic(file: file, line: 1, column: 1, message: "cannot read: \(error)")], [:])
         }

@@ -10,6 +10,7 @@ import HTTPTypes
 ///
 /// Redirects are not followed unless asked; `100 Continue` is never requested (`Expect:` is sent
 /// empty); only `http` and `https` URLs are allowed. Request headers never appear in errors.
+/// A response body is never buffered past the request's `maxResponseBytes` (default 16 MiB).
 public final class HTTPClient: Sendable {
     /// Whether 3xx responses with a `Location` are followed (at most 10 times).
     public let followRedirects: Bool
@@ -25,7 +26,7 @@ public final class HTTPClient: Sendable {
     /// `HTTPClientError` means no complete response arrived (connection failure, timeout, ...).
     public func send(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
         let easy: EasyHandle
-        let collector = ResponseCollector()
+        let collector = ResponseCollector(limit: max(0, request.maxResponseBytes))
         do {
             easy = try EasyHandle()
             try configure(easy, for: request)
@@ -38,6 +39,13 @@ public final class HTTPClient: Sendable {
             )
         }
         let code = withExtendedLifetime(collector) { easy.perform() }
+        if collector.exceeded || code == CURLE_FILESIZE_EXCEEDED {
+            throw HTTPClientError(
+                code: Int(code.rawValue), message: "the response body is larger than the limit of \(request.maxResponseBytes) bytes",
+                method: request.method, url: request.url, isTimeout: false, isConnectionFailure: false,
+                responseLimit: request.maxResponseBytes
+            )
+        }
         guard code == CURLE_OK else {
             let timedOut = code == CURLE_OPERATION_TIMEDOUT
             let notConnected = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].contains(code)
@@ -59,6 +67,8 @@ public final class HTTPClient: Sendable {
         if followRedirects { try easy.set(CURLOPT_MAXREDIRS, 10, "CURLOPT_MAXREDIRS") }
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
         try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout), "CURLOPT_TIMEOUT_MS")
+        // A declared Content-Length over the limit fails before the body is read.
+        try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(max(0, request.maxResponseBytes)), "CURLOPT_MAXFILESIZE_LARGE")
 
         switch (request.method, request.body) {
         case ("GET", nil):

@@ -17,15 +17,23 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     /// Whether no connection could be established (name not resolved, refused, unreachable, or
     /// connect timeout): nothing was sent, so retrying is safe.
     public let isConnectionFailure: Bool
+    /// Set when the response body was larger than the request's `maxResponseBytes`: that limit.
+    /// The transfer was aborted; nothing past the limit was kept.
+    public let responseLimit: Int?
 
-    public init(code: Int, message: String, method: String, url: String, isTimeout: Bool, isConnectionFailure: Bool) {
+    public init(code: Int, message: String, method: String, url: String, isTimeout: Bool, isConnectionFailure: Bool,
+                responseLimit: Int? = nil) {
         self.code = code
         self.message = message
         self.method = method
         self.url = Self.withoutUserinfo(url)
         self.isTimeout = isTimeout
         self.isConnectionFailure = isConnectionFailure
+        self.responseLimit = responseLimit
     }
+
+    /// Whether the response body went past the request's `maxResponseBytes`.
+    public var isResponseTooLarge: Bool { responseLimit != nil }
 
     public var description: String {
         "\(method) \(url) failed (curl code \(code)): \(message)"

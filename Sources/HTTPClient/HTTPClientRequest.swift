@@ -15,6 +15,13 @@ public struct HTTPClientRequest: Sendable {
     public var connectTimeout: Double
     /// Seconds allowed for the whole exchange, connection included.
     public var timeout: Double
+    /// The largest response body accepted, in bytes. A declared `Content-Length` above it stops
+    /// the transfer before the body is read; a body that grows past it is aborted as soon as it
+    /// does. Either way `send` throws an `HTTPClientError` whose `responseLimit` is this value.
+    public var maxResponseBytes: Int
+
+    /// The default `maxResponseBytes`: 16 MiB.
+    public static let defaultMaxResponseBytes = 16 * 1024 * 1024
 
     public init(
         method: String = "GET",
@@ -22,7 +29,8 @@ public struct HTTPClientRequest: Sendable {
         headers: HTTPHeaders = HTTPHeaders(),
         body: Data? = nil,
         connectTimeout: Double = 10,
-        timeout: Double = 30
+        timeout: Double = 30,
+        maxResponseBytes: Int = HTTPClientRequest.defaultMaxResponseBytes
     ) {
         self.method = method
         self.url = url
@@ -30,5 +38,6 @@ public struct HTTPClientRequest: Sendable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 }

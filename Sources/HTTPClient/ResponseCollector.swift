@@ -7,6 +7,24 @@ import HTTPTypes
 final class ResponseCollector {
     var headers = HTTPHeaders()
     var body = Data()
+    /// The most body bytes kept; past it the transfer is aborted.
+    let limit: Int
+    /// Set when the body went past `limit`.
+    private(set) var exceeded = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Appends a piece of body; false (nothing kept) when it would go past the limit.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count <= limit - body.count else {
+            exceeded = true
+            return false
+        }
+        body.append(bytes.assumingMemoryBound(to: UInt8.self))
+        return true
+    }
 
     /// One header line as libcurl delivers it, CRLF included. Each `HTTP/` status line starts a
     /// new header set, which drops `100 Continue` and redirect responses' headers.
@@ -35,14 +53,14 @@ final class ResponseCollector {
     }
 }
 
-/// CURLOPT_WRITEFUNCTION: appends a piece of body.
+/// CURLOPT_WRITEFUNCTION: appends a piece of body; returns 0 (libcurl then aborts with
+/// CURLE_WRITE_ERROR) when it would go past the collector's limit.
 func slipwayCurlWriteBody(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
     guard let context else { return 0 }
     let total = size * count
     guard total > 0, let data else { return total }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
-    collector.body.append(UnsafeRawBufferPointer(start: data, count: total).assumingMemoryBound(to: UInt8.self))
-    return total
+    return collector.append(UnsafeRawBufferPointer(start: data, count: total)) ? total : 0
 }
 
 /// CURLOPT_HEADERFUNCTION: one complete header line per call.

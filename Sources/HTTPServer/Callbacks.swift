@@ -26,7 +26,9 @@ func slipwayRequestCompleted(
     guard let cls else { return }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
     if let requestContext, let state = requestContext.pointee {
-        Unmanaged<RequestState>.fromOpaque(state).release()
+        let request = Unmanaged<RequestState>.fromOpaque(state)
+        request.takeUnretainedValue().releaseReservation(core.bodyBudget)
+        request.release()
         requestContext.pointee = nil
         core.inFlight.end()
     }
@@ -58,17 +60,26 @@ func slipwayAccessHandler(
                 state.phase = .answered
                 return queue(payloadTooLarge(core), on: connection, close: true)
             }
+            guard core.bodyBudget.reserve(length) else {
+                // Too many bodies in flight: refuse before reading this one.
+                state.phase = .answered
+                return queue(overBudget(), on: connection, close: true)
+            }
+            state.reserved = length
             state.body.reserveCapacity(min(length, 1 << 20))
         }
         if size == 0 { return .YES }
         return receive(uploadData, size, uploadDataSize, state, core)
 
-    case .tooLarge:
+    case .rejected(let rejection, _):
         if size > 0 {
             return receive(uploadData, size, uploadDataSize, state, core)
         }
         state.phase = .answered
-        return queue(payloadTooLarge(core), on: connection, close: true)
+        switch rejection {
+        case .tooLarge: return queue(payloadTooLarge(core), on: connection, close: true)
+        case .overBudget: return queue(overBudget(), on: connection, close: true)
+        }
 
     case .readingBody:
         if size > 0 {
@@ -85,6 +96,8 @@ func slipwayAccessHandler(
         )
         state.body = Data()
         let response = core.handler(request)
+        // The handler is done with the body: its bytes leave the budget.
+        state.releaseReservation(core.bodyBudget)
         return queue(response, on: connection, close: core.stopping.load(ordering: .acquiring))
 
     case .answered:
@@ -94,29 +107,49 @@ func slipwayAccessHandler(
     }
 }
 
-/// Appends one piece of body. Past the limit the body is dropped instead: libmicrohttpd 0.9.75
-/// refuses a response queued while a body is being read, so the 413 is queued once the body ends
-/// (`.tooLarge`), and a body that goes on for more than another `maxBodySize` bytes makes the
+/// Appends one piece of body. Past the size limit, or when a chunked body's next piece does not
+/// fit in the budget for bodies in flight, the body is dropped instead: libmicrohttpd 0.9.75
+/// refuses a response queued while a body is being read, so the 413 or 503 is queued once the body
+/// ends (`.rejected`), and a body that goes on for more than another `maxBodySize` bytes makes the
 /// connection close without an answer (MHD_NO).
 private func receive(
     _ data: UnsafePointer<CChar>?, _ size: Int, _ sizePointer: UnsafeMutablePointer<Int>,
     _ state: RequestState, _ core: ServerCore
 ) -> MHD_Result {
     sizePointer.pointee = 0
-    if case .tooLarge(let dropped) = state.phase {
+    if case .rejected(let rejection, let dropped) = state.phase {
         guard dropped + size <= core.maxBodySize else { return .NO }
-        state.phase = .tooLarge(dropped: dropped + size)
+        state.phase = .rejected(rejection, dropped: dropped + size)
         return .YES
     }
-    guard state.body.count + size <= core.maxBodySize else {
-        state.phase = .tooLarge(dropped: state.body.count + size - core.maxBodySize)
+    let total = state.body.count + size
+    guard total <= core.maxBodySize else {
+        state.phase = .rejected(.tooLarge, dropped: total - core.maxBodySize)
         state.body = Data()
+        state.releaseReservation(core.bodyBudget)
         return .YES
+    }
+    if total > state.reserved {
+        // A chunked body (no declared length) reserves each piece as it comes.
+        guard core.bodyBudget.reserve(total - state.reserved) else {
+            state.phase = .rejected(.overBudget, dropped: total)
+            state.body = Data()
+            state.releaseReservation(core.bodyBudget)
+            return .YES
+        }
+        state.reserved = total
     }
     if let data {
         UnsafeRawPointer(data).withMemoryRebound(to: UInt8.self, capacity: size) { state.body.append($0, count: size) }
     }
     return .YES
+}
+
+/// 503 for a request whose body does not fit in the budget for bodies in flight.
+private func overBudget() -> HTTPResponse {
+    var response = HTTPResponse(status: 503, body: "too many request bodies in flight; retry later\n")
+    response.headers.add("Retry-After", "1")
+    return response
 }
 
 private func payloadTooLarge(_ core: ServerCore) -> HTTPResponse {

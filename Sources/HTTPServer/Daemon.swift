@@ -15,12 +15,13 @@ final class Daemon: @unchecked Sendable {
     let port: UInt16
 
     init(configuration: HTTPServer.Configuration, core: ServerCore) throws {
-        guard configuration.workerThreads >= 1, configuration.maxConnections >= 1,
-              configuration.connectionTimeout >= 0, configuration.maxBodySize >= 0
+        guard configuration.workerThreads >= 1, configuration.maxConnections >= 1, configuration.maxConnectionsPerIP >= 1,
+              configuration.connectionTimeout >= 0, configuration.maxBodySize >= 0, configuration.maxBufferedBodyBytes >= 0
         else {
             throw HTTPServerError(
                 function: "HTTPServer.start", code: 0,
-                message: "workerThreads and maxConnections must be at least 1; timeouts and maxBodySize not negative"
+                message: "workerThreads, maxConnections and maxConnectionsPerIP must be at least 1; timeouts, maxBodySize "
+                    + "and maxBufferedBodyBytes not negative"
             )
         }
         self.core = core
@@ -35,7 +36,8 @@ final class Daemon: @unchecked Sendable {
                 slipwayRequestStarted, context,
                 UInt32(clamping: configuration.workerThreads),
                 UInt32(clamping: configuration.connectionTimeout),
-                UInt32(clamping: configuration.maxConnections)
+                UInt32(clamping: configuration.maxConnections),
+                UInt32(clamping: configuration.maxConnectionsPerIP)
             )
         }
         guard let started else {

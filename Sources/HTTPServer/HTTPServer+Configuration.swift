@@ -12,6 +12,17 @@ extension HTTPServer {
         /// connection is closed without an answer (libmicrohttpd 0.9.75 cannot queue a response
         /// in the middle of a body).
         public var maxBodySize: Int
+        /// The most request-body bytes buffered at once across all connections before their
+        /// handlers run (a pre-authentication memory bound: bodies are read before any signature
+        /// can be checked). A request reserves its declared `Content-Length` before any of its
+        /// body is read, a chunked one each piece as it arrives; the bytes are given back once its
+        /// handler returned. A request that does not fit in what is left is answered
+        /// `503 Service Unavailable` with `Retry-After` and `Connection: close`, its body never
+        /// buffered (a chunked one is dropped as it arrives, like an oversized one).
+        public var maxBufferedBodyBytes: Int
+        /// The most connections open at once from one IP address; further connections from it are
+        /// closed as soon as they are accepted (libmicrohttpd's per-IP limit).
+        public var maxConnectionsPerIP: Int
         /// Seconds of inactivity after which a connection is dropped (stalled or idle clients).
         public var connectionTimeout: Int
         /// The number of threads in the fixed worker pool that runs the handler.
@@ -28,7 +39,9 @@ extension HTTPServer {
             connectionTimeout: Int = 10,
             workerThreads: Int = 4,
             maxConnections: Int = 1024,
-            shutdownTimeout: Double = 30
+            shutdownTimeout: Double = 30,
+            maxBufferedBodyBytes: Int = 64 * 1024 * 1024,
+            maxConnectionsPerIP: Int = 64
         ) {
             self.host = host
             self.port = port
@@ -37,6 +50,8 @@ extension HTTPServer {
             self.workerThreads = workerThreads
             self.maxConnections = maxConnections
             self.shutdownTimeout = shutdownTimeout
+            self.maxBufferedBodyBytes = maxBufferedBodyBytes
+            self.maxConnectionsPerIP = maxConnectionsPerIP
         }
     }
 }

@@ -4,7 +4,8 @@ import Synchronization
 /// An HTTP/1.1 server over libmicrohttpd that answers each request with a synchronous handler.
 ///
 /// The daemon runs a fixed pool of `workerThreads` threads (epoll); the handler runs on those
-/// threads, with the request body already read in full (at most `maxBodySize` bytes, else 413).
+/// threads, with the request body already read in full (at most `maxBodySize` bytes, else 413;
+/// at most `maxBufferedBodyBytes` buffered across all connections, else 503).
 /// `stop()` is graceful: it stops accepting connections, lets requests in flight finish (up to
 /// `shutdownTimeout`), then shuts the daemon down.
 ///
@@ -27,7 +28,8 @@ public final class HTTPServer: Sendable {
     /// A server that will answer every request with `handler` once started.
     public init(configuration: Configuration = Configuration(), handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.configuration = configuration
-        core = ServerCore(handler: handler, maxBodySize: configuration.maxBodySize)
+        core = ServerCore(handler: handler, maxBodySize: configuration.maxBodySize,
+                          maxBufferedBodyBytes: configuration.maxBufferedBodyBytes)
     }
 
     /// A server that dispatches requests with `router`.
@@ -46,6 +48,12 @@ public final class HTTPServer: Sendable {
             boundPort.store(daemon.port, ordering: .releasing)
             state = .running(daemon)
         }
+    }
+
+    /// Request-body bytes buffered right now and the most ever buffered at once (for tests and
+    /// metrics); the latter never exceeds `configuration.maxBufferedBodyBytes`.
+    public var bufferedBodyBytes: (now: Int, peak: Int) {
+        (core.bodyBudget.inUse, core.bodyBudget.highWaterMark)
     }
 
     /// The port actually bound (useful with `port: 0`); 0 before `start()`. Still the old port after

@@ -9,17 +9,30 @@ final class RequestState {
         case started
         /// Headers processed; collecting the body.
         case readingBody
-        /// The body went past the limit: the rest is dropped (`dropped` bytes so far) and 413
-        /// is answered when it ends.
-        case tooLarge(dropped: Int)
+        /// The body went past the size limit (413) or the budget for bodies in flight (503): the
+        /// rest is dropped (`dropped` bytes so far) and the answer queued when it ends.
+        case rejected(Rejection, dropped: Int)
         /// A response was queued (possibly early, e.g. 413); further body data is dropped.
         case answered
+    }
+
+    enum Rejection {
+        case tooLarge
+        case overBudget
     }
 
     /// The request target exactly as sent, e.g. `/path?x=1`.
     let target: String
     var phase = Phase.started
     var body = Data()
+    /// Bytes of the server's `BodyBudget` this request holds.
+    var reserved = 0
+
+    /// Gives back every reserved byte (idempotent).
+    func releaseReservation(_ budget: BodyBudget) {
+        budget.release(reserved)
+        reserved = 0
+    }
 
     init(target: String) {
         self.target = target

@@ -2,19 +2,21 @@ import Foundation
 import HTTPTypes
 import Synchronization
 
-/// What the C callbacks need, shared by every worker thread: the handler, the body limit, whether
-/// the server is stopping, and the count of requests in flight.
+/// What the C callbacks need, shared by every worker thread: the handler, the body limit, the
+/// budget for bodies in flight, whether the server is stopping, and the count of requests in flight.
 /// Immutable or atomic/locked state only: safe to use from several threads.
 final class ServerCore: Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     let maxBodySize: Int
+    let bodyBudget: BodyBudget
     /// Set once `stop()` begins: responses then carry `Connection: close`.
     let stopping = Atomic<Bool>(false)
     let inFlight = InFlightRequests()
 
-    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, maxBodySize: Int) {
+    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, maxBodySize: Int, maxBufferedBodyBytes: Int) {
         self.handler = handler
         self.maxBodySize = maxBodySize
+        bodyBudget = BodyBudget(limit: maxBufferedBodyBytes)
     }
 }
 

@@ -47,7 +47,7 @@ enum DeliveriesCommand {
 
     static var show: Command {
         Command(
-            name: "show", abstract: "Show one delivery: its headers, payload and outcome (secrets redacted).",
+            name: "show", abstract: "Show one delivery: its headers, payload and outcome (secrets and token-shaped strings redacted).",
             options: stateSpecs + [ConfigOption.webhookSecretFile.spec, .flag("json", help: "Print JSON.")],
             positionals: [PositionalSpec("id", help: "The X-GitHub-Delivery id.")]
         ) { arguments, io in
@@ -113,8 +113,11 @@ enum DeliveriesCommand {
         } catch let error as ConfigError {
             throw CommandFailure(error.message)
         }
-        var redactor = Redactor()
+        // Token shapes too: a journaled payload may carry a GitHub token or JWT that no secret
+        // file here names (or the command runs without the secret files at all).
+        var redactor = Redactor(redactTokenShapes: true)
         redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
+        if case .token(let token)? = configuration.forge.credentials { redactor.add(token) }
         if case .sqlite(let path, _) = configuration.store, !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("no state store at \(path): start `slipway serve` first, or pass --store / --work-dir")
         }

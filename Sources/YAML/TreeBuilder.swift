@@ -1,5 +1,5 @@
 /// Builds node trees from libyaml events with an explicit stack (no recursion), resolving aliases
-/// and merge keys, and enforcing `YAML.maximumNodeCount` and `YAML.maximumDepth`.
+/// and merge keys, and enforcing the node count and depth of its `YAML.Limits`.
 struct TreeBuilder {
     /// A collection being filled; `size` counts its nodes after alias expansion, itself included.
     private struct Frame {
@@ -15,6 +15,7 @@ struct TreeBuilder {
     }
 
     private let parser: EventParser
+    private let limits: YAML.Limits
     private var stack: [Frame] = []
     /// Anchored nodes of the current document with their expanded sizes.
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
@@ -22,8 +23,9 @@ struct TreeBuilder {
     private var root: YAMLNode?
     private var finished = false
 
-    init(text: String) throws {
+    init(text: String, limits: YAML.Limits) throws {
         parser = try EventParser(text: text)
+        self.limits = limits
     }
 
     /// The next document's root, or nil at the end of the stream.
@@ -69,16 +71,16 @@ struct TreeBuilder {
 
     private mutating func count(_ nodes: Int, at mark: YAMLMark) throws {
         nodeCount += nodes
-        guard nodeCount <= YAML.maximumNodeCount else {
+        guard nodeCount <= limits.maximumNodes else {
             throw YAMLError(kind: .tooManyNodes,
-                            message: "document expands to more than \(YAML.maximumNodeCount) nodes (alias bomb?)", mark: mark)
+                            message: "the document has more than \(limits.maximumNodes) nodes once aliases are expanded", mark: mark)
         }
     }
 
     private mutating func open(_ frame: Frame) throws {
         try count(1, at: frame.mark)
-        guard stack.count < YAML.maximumDepth else {
-            throw YAMLError(kind: .tooDeep, message: "collections nested deeper than \(YAML.maximumDepth) levels", mark: frame.mark)
+        guard stack.count < limits.maximumDepth else {
+            throw YAMLError(kind: .tooDeep, message: "collections nested deeper than \(limits.maximumDepth) levels", mark: frame.mark)
         }
         stack.append(frame)
     }

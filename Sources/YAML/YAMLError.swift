@@ -19,10 +19,13 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
         case undefinedAlias
         /// A merge key `<<` whose value is not a mapping or a sequence of mappings.
         case invalidMergeKey
-        /// More nodes than `YAML.maximumNodeCount` after alias expansion (an alias bomb).
+        /// More nodes than `YAML.Limits.maximumNodes` after alias expansion (a big document or an
+        /// alias bomb); the mark is the node that went past the limit.
         case tooManyNodes
-        /// Collections nested deeper than `YAML.maximumDepth`.
+        /// Collections nested deeper than `YAML.Limits.maximumDepth`.
         case tooDeep
+        /// More bytes than `YAML.Limits.maximumBytes`; the mark is the first byte past the limit.
+        case inputTooLarge
     }
 
     public let kind: Kind

@@ -103,21 +103,22 @@ struct YAMLAliasTests {
         #expect(root.sequence?.compactMap(\.string) == ["one", "one", "two", "two"])
     }
 
-    @Test("an alias bomb stops at the node limit instead of expanding")
+    @Test("an alias bomb stops at a raised node limit instead of expanding")
     func aliasBomb() throws {
+        let limits = YAML.Limits(maximumNodes: 1_000_000)
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...9 {
             let previous = "*a\(level - 1)"
             text += "a\(level): &a\(level) [\(Array(repeating: previous, count: 10).joined(separator: ", "))]\n"
         }
-        let error = try #require(throws: YAMLError.self) { try YAML.parse(text) }
+        let error = try #require(throws: YAMLError.self) { try YAML.parse(text, limits: limits) }
         #expect(error.kind == .tooManyNodes)
         #expect(error.message.contains("1000000"))
         // The first level past the limit is a5 (1 + 10 * 111,111 nodes), on line 6.
         #expect(error.mark.line == 6)
         // Up to a4 (111,111 nodes, about 124,000 in all) still fits: the limit is not too tight.
         let upToFour = text.split(separator: "\n").prefix(5).joined(separator: "\n")
-        let root = try #require(try YAML.parse(upToFour))
+        let root = try #require(try YAML.parse(upToFour, limits: limits))
         #expect(root["a4"]?.sequence?.count == 10)
         #expect(root["a4"]?.sequence?[9].sequence?[9].sequence?[9].sequence?[9].sequence?[9].string == "x")
     }

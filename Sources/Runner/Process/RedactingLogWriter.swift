@@ -1,28 +1,30 @@
 import Foundation
+import SlipwayCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Appends a child's output to a log file with every secret value replaced by `***` before it
-/// reaches the disk. A secret split across two reads is still caught: the last
-/// `longest secret - 1` bytes are held back until more output (or the end) arrives.
-/// Used by one thread at a time.
+/// Appends a child's output to a log file with every secret value — in any encoding the
+/// `Redactor` knows, and anything shaped like a GitHub token or a JWT — replaced by `***` before it
+/// reaches the disk. A secret split across two reads is still caught: a tail that could still
+/// become a match is held back until more output (or the end) arrives; it is never longer than
+/// the longest encoded secret or `TokenShape.maximumLength`. Used by one thread at a time.
 final class RedactingLogWriter {
     private let fd: Int32
-    private let secrets: [[UInt8]]
-    private let holdBack: Int
+    private let redactor: Redactor
     private var pending: [UInt8] = []
-    private static let mask = Array("***".utf8)
 
-    /// Opens (creating, appending) `path` with mode 0600.
-    init(path: String, secrets: [String]) throws(RunnerError) {
+    /// Opens (creating, appending) `path` with mode 0600; masks `secrets` and token shapes.
+    convenience init(path: String, secrets: [String]) throws(RunnerError) {
+        try self.init(path: path, redactor: Redactor(secrets: secrets, redactTokenShapes: true))
+    }
+
+    /// Opens (creating, appending) `path` with mode 0600; masks what `redactor` masks.
+    init(path: String, redactor: Redactor) throws(RunnerError) {
         let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard opened >= 0 else { throw RunnerError.system("open", errno, path) }
         fd = opened
-        // Longest first, so a secret containing another is masked whole (as Redactor does).
-        let values = Set(secrets.flatMap { [$0, $0.trimmingCharacters(in: .whitespacesAndNewlines)] }).filter { $0.utf8.count >= 4 }
-        self.secrets = values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
-        holdBack = max(0, (self.secrets.first?.count ?? 0) - 1)
+        self.redactor = redactor
     }
 
     deinit {
@@ -44,27 +46,12 @@ final class RedactingLogWriter {
         emit(final: true)
     }
 
-    /// Writes every byte that can be decided: a position is decided once the longest secret
-    /// fits after it, so a secret that is a prefix of a longer one never masks half of it.
+    /// Writes every byte that can be decided.
     private func emit(final: Bool) {
-        let limit = final ? pending.count : pending.count - holdBack
-        guard limit > 0 else { return }
-        var output: [UInt8] = []
-        output.reserveCapacity(limit)
-        var index = 0
-        while index < limit {
-            let byte = pending[index]
-            if let secret = secrets.first(where: { $0[0] == byte && index + $0.count <= pending.count
-                && pending[index..<(index + $0.count)].elementsEqual($0) }) {
-                output += Self.mask
-                index += secret.count
-            } else {
-                output.append(byte)
-                index += 1
-            }
-        }
+        guard !pending.isEmpty else { return }
+        let (output, consumed) = redactor.redact(pending, final: final)
         writeFully(output)
-        pending.removeFirst(index)
+        pending.removeFirst(consumed)
     }
 
     private func writeFully(_ bytes: [UInt8]) {

@@ -65,7 +65,8 @@ struct DiscardingLogSink: LogSink {
     func emit(_ record: LogRecord) {}
 }
 
-/// Formats records as one JSON object per line or as text for people.
+/// Formats records as one JSON object per line or as text for people. Either way one record is
+/// exactly one line, and no control character reaches the output raw.
 public enum LogFormat: String, Sendable, CaseIterable {
     case json, text
 
@@ -77,8 +78,10 @@ public enum LogFormat: String, Sendable, CaseIterable {
             fields += record.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             return "{" + fields.map { "\(JSONString.quote($0.0)):\(JSONString.quote($0.1))" }.joined(separator: ",") + "}\n"
         case .text:
-            let meta = record.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            return "\(time) \(record.level.rawValue.uppercased()) \(record.message)\(meta.isEmpty ? "" : " " + meta)\n"
+            // Escaped (LogText): a value cannot add a line, a field or a terminal escape.
+            let meta = record.metadata.sorted { $0.key < $1.key }.map { "\(LogText.field($0.key))=\(LogText.field($0.value))" }
+                .joined(separator: " ")
+            return "\(time) \(record.level.rawValue.uppercased()) \(LogText.escaped(record.message))\(meta.isEmpty ? "" : " " + meta)\n"
         }
     }
 
@@ -109,7 +112,9 @@ public enum LogFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Minimal JSON string quoting (RFC 8259), used where building a full encoder is overkill.
+/// Minimal JSON string quoting (RFC 8259), used where building a full encoder is overkill. Beyond
+/// what JSON requires, DEL, C1 controls, U+2028/2029 and bidirectional overrides are escaped too
+/// (`LogText.isUnsafe`), so a JSON log line shown on a terminal cannot drive it either.
 public enum JSONString {
     public static func quote(_ text: String) -> String {
         var out = "\""
@@ -120,8 +125,8 @@ public enum JSONString {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
+            case _ where LogText.isUnsafe(scalar):
+                out += LogText.unicodeEscape(scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }
