@@ -14,7 +14,7 @@ final class EnvironmentIsolation: @unchecked Sendable {
     private let probe: @Sendable () -> IsolationCapability
 
     init(configuration: RunnerConfiguration, store: any Store, logger: Logger,
-         probe: @escaping @Sendable () -> IsolationCapability = Isolation.probe) {
+         probe: @escaping @Sendable () -> IsolationCapability) {
         mode = configuration.isolation
         self.configuration = configuration
         self.logger = logger

@@ -33,7 +33,8 @@ final class JobExecutor: @unchecked Sendable {
         self.repository = repository
         self.configuration = configuration
         self.logger = logger
-        isolation = EnvironmentIsolation(configuration: configuration, store: store, logger: logger)
+        isolation = EnvironmentIsolation(configuration: configuration, store: store, logger: logger,
+                                         probe: configuration.isolationProbe)
     }
 
     func workspace(_ name: String) -> EnvironmentWorkspace {

@@ -46,6 +46,8 @@ public struct RunnerConfiguration: Sendable {
     public var maximumLimits = EnvironmentSpec.Limits(processes: 4096, openFiles: 65_536, fileSize: 64 << 30)
     /// Files and directories of the host hidden (emptied) inside sandboxes, under the read-only `/etc`.
     public var sandboxHiddenPaths: [String] = Sandbox.defaultHidden
+    /// Tells whether this host can isolate (tests replace it to exercise the refusal).
+    var isolationProbe: @Sendable () -> IsolationCapability = { Isolation.probe() }
 
     public init(workDir: String) {
         self.workDir = workDir
