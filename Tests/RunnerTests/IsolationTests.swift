@@ -39,6 +39,7 @@ struct IsolationTests {
     python3 -c 'import resource as r; print(r.getrlimit(r.RLIMIT_NOFILE)[0], r.getrlimit(r.RLIMIT_NPROC)[0], r.getrlimit(r.RLIMIT_FSIZE)[0])' > "$HOME/limits"
     ulimit -n > "$HOME/ulimit-n"
     grep NoNewPrivs /proc/self/status > "$HOME/nnp"
+    { wc -c < /etc/shadow || echo unreadable; } > "$HOME/shadow" 2>/dev/null
     sh -c '(setsid sleep 1001 &) &'
     if [ -f probe.sh ]; then sh probe.sh; fi
     """
@@ -144,6 +145,8 @@ struct IsolationTests {
         #expect((200_000..<210_000).contains(uidA) && (200_000..<210_000).contains(uidB))
         #expect(try Self.read(harness.work.child("envs/pr-2/home/groups")) == "\(uidB)")
         #expect(try Self.read(harness.work.child("envs/pr-2/home/nnp")).hasSuffix("1"))
+        // /etc is there, with its sensitive files emptied.
+        #expect(try Self.read(harness.work.child("envs/pr-2/home/shadow")) == "0")
         #expect(try harness.store.value(forKey: "isolation-uid:pr-1") == "\(uidA)")
         #expect(try harness.store.value(forKey: "isolation-uid:pr-2") == "\(uidB)")
     }

@@ -10,8 +10,8 @@ import Glibc
 ///
 /// A new uid is taken from the store's shared counter (`nextCounter`), which never returns the
 /// same number twice, so two allocations running at once (two workers, two replicas) try
-/// different candidates; a candidate held by another environment, or equal to the bot's own
-/// uid, is skipped.
+/// different candidates; a candidate held by another environment, equal to the bot's own uid, or
+/// known to the host as a user or group, is skipped.
 final class IdentityAllocator: @unchecked Sendable {
     static let keyPrefix = "isolation-uid:"
     static let counter = "isolation-uid"
@@ -51,7 +51,9 @@ final class IdentityAllocator: @unchecked Sendable {
             for _ in 0..<count {
                 let number = try store.nextCounter(Self.counter)
                 let candidate = base + UInt32((UInt64(max(number, 1)) - 1) % UInt64(count))
-                if candidate == own || candidate == 0 || taken.contains(candidate) { continue }
+                // Never the bot's uid, nor a user or group the host knows.
+                if candidate == own || candidate == 0 || taken.contains(candidate) || getpwuid(candidate) != nil
+                    || getgrgid(candidate) != nil { continue }
                 try store.setValue(String(candidate), forKey: Self.keyPrefix + environment)
                 return IsolationIdentity(uid: candidate, gid: candidate)
             }

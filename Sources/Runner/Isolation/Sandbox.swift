@@ -65,7 +65,9 @@ struct Sandbox: Sendable, Equatable {
             if isDirectory.boolValue {
                 args += ["--perms", "0755", "--tmpfs", path, "--remount-ro", path]
             } else {
-                args += ["--ro-bind", "/dev/null", path]
+                // A device bind (plain binds are nodev, which would refuse reads): reads are
+                // empty, writes are discarded.
+                args += ["--dev-bind", "/dev/null", path]
             }
         }
         // Name resolution where /etc/resolv.conf points into /run (systemd-resolved).
