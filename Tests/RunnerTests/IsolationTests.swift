@@ -172,6 +172,24 @@ struct IsolationTests {
         #expect(try harness.store.value(forKey: "isolation-uid:pr-7") == nil)
     }
 
+    @Test("a sandboxed build that times out is stopped with everything it started, daemons included")
+    func timeoutStopsTheSandbox() throws {
+        try Self.requireIsolation()
+        var files = Self.files
+        files["environments/preview.yaml"] = Self.spec.replacingOccurrences(of: "timeout: 30s", with: "timeout: 2s")
+        files["build.sh"] = "id -u > \"$HOME/uid\"\nsh -c '(setsid sleep 1003 &) &'\nsleep 60\n"
+        let harness = try RunnerHarness(files: files)
+        defer { harness.close() }
+        harness.startService()
+        let job = try Self.enqueuePreview(harness, sha: try harness.git.head("main"), number: 8)
+        let done = try harness.finished(job.id, timeout: 40)
+        #expect(done.status == .failed)
+        #expect(done.error?.contains("timed out after 2s") == true)
+        let uid = try #require(UInt32(try Self.read(harness.work.child("envs/pr-8/home/uid"))))
+        let left = ProcessTable.processes(uid: uid)
+        #expect(left.isEmpty, "processes of uid \(uid) outlived the timed-out step: \(left)")
+    }
+
     @Test("the spec's limits apply inside the sandbox, capped by the runner's maximum")
     func limitsApply() throws {
         try Self.requireIsolation()
@@ -204,14 +222,14 @@ struct IsolationTests {
         #expect(try Self.read(harness.work.child("envs/pr-4/home/uid")) == uid)
     }
 
-    @Test("unconfined mode (--isolation none) runs as the bot, as before: the same probe reads the bot's token")
+    @Test("unconfined mode (--isolation none) runs as the bot, as before: the same probe reads the bot's token; restarts adopt")
     func unconfinedModeReadsEverything() throws {
         let harness = try RunnerHarness(files: Self.files)
         defer { harness.close() }
         try "tok-bot-only-4711\n".write(toFile: harness.work.child("token"), atomically: true, encoding: .utf8)
         let probe = Self.probe(botPID: getpid(), work: harness.work.path, otherCheckout: "/nonexistent", otherHome: "/nonexistent", otherPIDs: [])
         let sha = try harness.commit(["probe.sh": probe])
-        harness.startService { $0.isolation = .none }
+        let first = harness.startService { $0.isolation = .none }
         let job = try Self.enqueuePreview(harness, sha: sha, number: 5)
         let done = try harness.finished(job.id, timeout: 40)
         #expect(done.status == .succeeded, "\(done.error ?? "")")
@@ -220,6 +238,11 @@ struct IsolationTests {
         #expect(try Self.read("\(results)/bot-token.out") == "tok-bot-only-4711")
         #expect(try Self.read(harness.work.child("envs/pr-5/home/uid")) == "\(getuid())")
         #expect(try harness.store.value(forKey: "isolation-uid:pr-5") == nil)
+        // A restarted unconfined bot adopts the app as before.
+        let pid = try #require(try harness.environment("pr-5").pid)
+        first.stop()
+        let second = harness.startService { $0.isolation = .none }
+        #expect(second.supervisedApp("pr-5")?.pid == pid)
     }
 
     @Test("on a host that cannot isolate, a preview is refused with what to install and the opt-out; nothing runs")

@@ -12,6 +12,18 @@ public struct IsolationCapability: Sendable, Equatable {
     /// The tools found (absolute paths), when available.
     var tools: SandboxTools?
 
+    /// A capability as a probe found it (tests and callers that probe by other means).
+    public init(available: Bool, reason: String) {
+        self.available = available
+        self.reason = reason
+    }
+
+    init(available: Bool, reason: String, tools: SandboxTools?) {
+        self.available = available
+        self.reason = reason
+        self.tools = tools
+    }
+
     public static func == (lhs: IsolationCapability, rhs: IsolationCapability) -> Bool {
         lhs.available == rhs.available && lhs.reason == rhs.reason
     }

@@ -509,9 +509,19 @@ final class JobExecutor: @unchecked Sendable {
             guard let live = space.readLive(), let pid = record.pid, let start = record.processStart, live.pid == pid else { continue }
             let resolved = try? readSpec(sha: live.sha, specFile: live.specFile, phase: .deploy)
             var launch: AppSupervisor.Launch?
-            if let spec = resolved?.spec, let run = spec.deploy.run,
-               let sandbox = try? isolation.sandbox(environment: record.name, kind: spec.kind, limits: spec.limits,
-                                                    writable: [space.path(live.slot), space.home]),
+            // The sandbox it runs in (nil: unconfined); a preview that can no longer be confined is not restarted.
+            var sandbox: Sandbox?
+            var confinable = true
+            if let spec = resolved?.spec {
+                do {
+                    sandbox = try isolation.sandbox(environment: record.name, kind: spec.kind, limits: spec.limits,
+                                                    writable: [space.path(live.slot), space.home])
+                } catch {
+                    confinable = false
+                    logger.error("cannot confine an adopted app", ["env": record.name, "error": error.message])
+                }
+            }
+            if confinable, let spec = resolved?.spec, let run = spec.deploy.run,
                let environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
                                                             pullRequest: record.pullRequest, home: space.home,
                                                             secretSource: configuration.secretSource),
