@@ -35,4 +35,15 @@ static inline int slipway_pipe_cloexec(int fds[2]) {
 static inline int slipway_set_child_subreaper(void) {
     return prctl(36, 1L, 0L, 0L, 0L);
 }
+
+/* PR_SET_DUMPABLE (4) to 0: no core dumps, and processes of the same uid cannot ptrace this one
+ * or read its /proc/<pid>/environ, mem, maps (they become root-owned). */
+static inline int slipway_set_not_dumpable(void) {
+    return prctl(4, 0L, 0L, 0L, 0L);
+}
+
+/* PR_GET_DUMPABLE (3): 1 when dumpable, 0 when not. */
+static inline int slipway_get_dumpable(void) {
+    return prctl(3, 0L, 0L, 0L, 0L);
+}
 #endif

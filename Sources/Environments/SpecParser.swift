@@ -5,7 +5,7 @@ import YAML
 /// position instead of stopping at the first.
 public struct SpecParser {
     static let topKeys = ["kind", "name", "description", "match", "build", "deploy", "health", "ttl", "env",
-                          "secrets", "neutralize", "promotion", "artifacts"]
+                          "secrets", "neutralize", "promotion", "artifacts", "limits"]
     static let matchKeys = ["pull_request", "branch"]
     static let pullRequestKeys = ["base", "trust_label"]
     static let stepKeys = ["name", "run", "timeout"]
@@ -83,6 +83,7 @@ public struct SpecParser {
         let neutralize = map["neutralize"].flatMap { self.neutralize($0) }
         let promotion = map["promotion"].flatMap { self.promotion($0) }
         let artifacts = map["artifacts"].map { stringList($0, "artifacts") } ?? []
+        let limits = map["limits"].flatMap { self.limits($0) } ?? EnvironmentSpec.Limits()
         if let description = map["description"] { _ = string(description, "description") }
 
         // Rules that tie keys together.
@@ -132,7 +133,8 @@ public struct SpecParser {
         guard let kind, let name, let match, let deploy else { return nil }
         return EnvironmentSpec(
             file: file, kind: kind, name: name, match: match, build: build, deploy: deploy, health: health,
-            ttl: ttl, env: env, secrets: secrets, neutralize: neutralize, promotion: promotion, artifacts: artifacts
+            ttl: ttl, env: env, secrets: secrets, neutralize: neutralize, promotion: promotion, artifacts: artifacts,
+            limits: limits
         )
     }
 

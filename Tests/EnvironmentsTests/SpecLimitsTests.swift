@@ -1,48 +1,42 @@
 import Environments
-import Foundation
 import SlipwayCore
 import Testing
 
-@Suite("Environment spec size limits")
+@Suite("Environment spec parsing: limits")
 struct SpecLimitsTests {
-    @Test("a spec file over 256 KiB is refused with a diagnostic at the first byte past the limit")
-    func tooManyBytes() throws {
-        // A valid spec padded with comment lines of 100 bytes each.
-        let line = "#" + String(repeating: "x", count: 98) + "\n"
-        let text = validPreview + "\n" + String(repeating: line, count: 2_700)
-        try #require(text.utf8.count > 256 * 1024)
-        let problems = diagnostics(text)
-        try #require(problems.count == 1, "\(problems)")
-        let problem = problems[0]
-        let headerLines = validPreview.split(separator: "\n", omittingEmptySubsequences: false).count
-        let headerBytes = validPreview.utf8.count + 1
-        let lineIndex = (256 * 1024 - headerBytes) / 100
-        #expect(problem.line == headerLines + lineIndex + 1)
-        #expect(problem.column == (256 * 1024 - headerBytes) % 100 + 1)
-        #expect(problem.message.contains("too large"), "\(problem.message)")
-        #expect(problem.message.contains("262144"), "\(problem.message)")
-        #expect("\(problem)".hasPrefix("environments/x.yaml:\(problem.line):\(problem.column):"), "\(problem)")
-        // The same spec under the limit is fine.
-        #expect(diagnostics(validPreview + "\n" + String(repeating: line, count: 2_000)).isEmpty)
+    @Test("limits parse into counts, sizes in bytes and CPUs; unset ones stay unset")
+    func parsesLimits() throws {
+        let text = validPreview + "\nlimits: { processes: 256, open_files: 1024, file_size: 1g, memory: 512m, cpu: 1.5 }\n"
+        let spec = try #require(SpecParser.parse(text, file: "environments/x.yaml").spec)
+        #expect(spec.limits == EnvironmentSpec.Limits(processes: 256, openFiles: 1024, fileSize: 1 << 30, memory: 512 << 20, cpu: 1.5))
+        let partial = try #require(SpecParser.parse(validPreview + "\nlimits: { open_files: 64 }\n", file: "environments/x.yaml").spec)
+        #expect(partial.limits == EnvironmentSpec.Limits(openFiles: 64))
+        #expect(try #require(SpecParser.parse(validPreview, file: "environments/x.yaml").spec).limits == EnvironmentSpec.Limits())
     }
 
-    @Test("a spec with more than 10,000 nodes, or an alias bomb, is refused with a diagnostic where it crosses the limit")
-    func tooManyNodes() throws {
-        let variables = (1...5_100).map { "  V\($0): x" }.joined(separator: "\n")
-        let big = validPreview.replacingOccurrences(of: "env: { APP_ENV: preview, WORKERS: 2, DEBUG: true }", with: "env:\n" + variables)
-        let problems = diagnostics(big)
-        try #require(problems.count == 1, "\(problems)")
-        #expect(problems[0].message.contains("more than 10000 nodes"), "\(problems[0].message)")
-        #expect(problems[0].line > 20)
+    @Test("bad limits are reported where each value is, with the accepted forms")
+    func badLimits() {
+        let text = validPreview + "\nlimits:\n  processes: lots\n  open_files: 0\n  file_size: 1 gallon\n  memory: 1k\n  cpu: fast\n  disk: 1g\n"
+        let found = diagnostics(text)
+        #expect(found.map { "\($0.line):\($0.column)" } == ["26:3", "21:14", "22:15", "23:14", "24:11", "25:8"])
+        #expect(found.map(\.message) == [
+            "unknown key 'disk' in limits",
+            "limits.processes 'lots' must be a whole number from 1 to 1000000",
+            "limits.open_files '0' must be a whole number from 16 to 1048576",
+            "limits.file_size '1 gallon' is not a size: use a number of bytes with an optional unit k, m, g or t, like 512m or 1g",
+            "limits.memory '1k' is too small: at least 16m",
+            "limits.cpu 'fast' is not a number of CPUs: use a number from 0.01 to 1024, like 0.5 or 2",
+        ])
+        #expect(positions(validPreview + "\nlimits: 5\n") == ["20:9"])
+    }
 
-        var bomb = validPreview + "\nx-lol0: &lol0 [a, a, a, a, a, a, a, a, a, a]\n"
-        for level in 1...8 {
-            bomb += "x-lol\(level): &lol\(level) [\(Array(repeating: "*lol\(level - 1)", count: 10).joined(separator: ", "))]\n"
-        }
-        // lol3 copies 10 × 1,111 nodes: it crosses the limit, on the fourth line after the spec.
-        let bombProblems = diagnostics(bomb)
-        try #require(bombProblems.count == 1, "\(bombProblems)")
-        #expect(bombProblems[0].message.contains("more than 10000 nodes"))
-        #expect(bombProblems[0].line == validPreview.split(separator: "\n").count + 4)
+    @Test("sizes", arguments: [("4096", Int64(4096)), ("512k", 512 << 10), ("512m", 512 << 20), ("512MiB", 512 << 20), ("1g", 1 << 30), ("2T", 2 << 40)])
+    func sizes(text: String, bytes: Int64) {
+        #expect(EnvironmentSpec.Limits.bytes(parsing: text) == bytes)
+    }
+
+    @Test("not sizes", arguments: ["", "m", "-1m", "0", "1.5g", "1x", "99999999999t"])
+    func notSizes(text: String) {
+        #expect(EnvironmentSpec.Limits.bytes(parsing: text) == nil)
     }
 }

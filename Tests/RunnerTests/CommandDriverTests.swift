@@ -32,7 +32,9 @@ struct CommandDriverTests {
             "teardown.sh": "echo tearing down; rm \(marker.path)/deployed\n",
         ])
         defer { harness.close() }
-        harness.startService()
+        // The "remote" is a directory of the host, which a sandboxed script cannot see by design
+        // (IsolationTests cover the sandbox): this test runs unconfined.
+        harness.startService { $0.isolation = .none }
         let sha = try harness.git.head("main")
         let resolved = try harness.repository.withRepository { try Reconcile.DesiredStateReader().specs($0, at: sha) }
         guard case .specs(let specs) = resolved else { Issue.record("invalid specs"); return }

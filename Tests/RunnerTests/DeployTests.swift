@@ -80,7 +80,9 @@ struct DeployTests {
         files["environments/staging.yaml"] = RunnerHarness.spec(buildTimeout: "1s")
         let harness = try RunnerHarness(files: files)
         defer { harness.close() }
-        harness.startService()
+        // The build reports its process group id, which only the unconfined mode shows as the
+        // host sees it (IsolationTests check that a sandbox leaves no process behind).
+        harness.startService { $0.isolation = .none }
         let started = Date()
         let job = try harness.enqueueDeploy(try harness.git.head("main"))
         let done = try harness.finished(job.id)
@@ -100,7 +102,8 @@ struct DeployTests {
         files["slow"] = "1"
         let harness = try RunnerHarness(files: files)
         defer { harness.close() }
-        harness.startService()
+        // The build reports its process group id as the host sees it: unconfined mode.
+        harness.startService { $0.isolation = .none }
         let first = try harness.enqueueDeploy(try harness.git.head("main"))
         let pgidFile = harness.work.child("envs/staging/home/build.pgid")
         let pgid = try Eventually.value(of: "the slow build to start", timeout: 15) {

@@ -21,6 +21,7 @@ final class JobExecutor: @unchecked Sendable {
     private let lock = NSLock()
     private var apps: [String: AppSupervisor] = [:]
     private var health = HealthChecker()
+    let isolation: EnvironmentIsolation
 
     static let lockFileNames: Set<String> = [
         "Package.resolved", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
@@ -32,6 +33,8 @@ final class JobExecutor: @unchecked Sendable {
         self.repository = repository
         self.configuration = configuration
         self.logger = logger
+        isolation = EnvironmentIsolation(configuration: configuration, store: store, logger: logger,
+                                         probe: configuration.isolationProbe)
     }
 
     func workspace(_ name: String) -> EnvironmentWorkspace {
@@ -201,13 +204,21 @@ final class JobExecutor: @unchecked Sendable {
         } catch {
             throw Failure(phase: .checkout, message: "cannot check out \(sha.prefix(12)): \(error)")
         }
+        let sandbox: Sandbox?
+        do {
+            sandbox = try isolation.sandbox(environment: job.environment, kind: spec.kind, limits: spec.limits,
+                                            writable: [checkout, space.home], giving: [checkout, space.home])
+        } catch {
+            throw Failure(phase: .build, message: error.message)
+        }
 
         for (index, step) in spec.build.enumerated() {
             let name = step.name.map { "build: \($0)" } ?? "build \(index + 1)"
             let log = "logs/\(job.id)-build-\(index + 1).log"
             let outcome = try runStep(name: name, command: step.run, environment: environment.variables, directory: checkout,
                                       log: log, space: space, secrets: environment.secretValues, timeout: step.timeout,
-                                      cancellation: cancellation, report: &report, phase: .build)
+                                      cancellation: cancellation, report: &report, phase: .build, sandbox: sandbox,
+                                      unenforced: isolation.unenforced(spec.limits))
             _ = outcome
         }
         report.lockFiles = lockFiles(in: checkout)
@@ -228,18 +239,18 @@ final class JobExecutor: @unchecked Sendable {
         switch spec.deploy.driver {
         case .process:
             try deployProcess(job, spec: spec, sha: sha, slot: slot, checkout: checkout, environment: environment, space: space,
-                              record: &record, report: &report, cancellation: cancellation)
+                              sandbox: sandbox, record: &record, report: &report, cancellation: cancellation)
         case .command:
             try deployCommand(job, spec: spec, sha: sha, checkout: checkout, environment: environment, space: space,
-                              record: &record, report: &report, cancellation: cancellation)
+                              sandbox: sandbox, record: &record, report: &report, cancellation: cancellation)
         case .kubernetes:
             throw Failure(phase: .deploy, message: "deploy.driver kubernetes is not supported by this runner")
         }
     }
 
     private func deployProcess(_ job: JobRecord, spec: EnvironmentSpec, sha: String, slot: String, checkout: String,
-                               environment: ChildEnvironment, space: EnvironmentWorkspace, record: inout EnvironmentRecord,
-                               report: inout DeploymentReport, cancellation: CancellationToken) throws {
+                               environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
+                               record: inout EnvironmentRecord, report: inout DeploymentReport, cancellation: CancellationToken) throws {
         guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
         let port: Int
         let fifo: String
@@ -252,7 +263,7 @@ final class JobExecutor: @unchecked Sendable {
         var variables = environment.variables
         variables["PORT"] = "\(port)"
         let launch = AppSupervisor.Launch(
-            command: ChildCommand(shell: run, environment: variables, directory: checkout), port: port, slot: slot, fifo: fifo,
+            command: ChildCommand(shell: run, environment: variables, directory: checkout, sandbox: sandbox), port: port, slot: slot, fifo: fifo,
             logPath: space.appLog, secrets: environment.secretValues, label: "\(job.environment)@\(sha.prefix(7))"
         )
         let candidate = AppSupervisor(launch: launch, policy: policy, restartsEnabled: false) { [weak self] app, event in
@@ -325,12 +336,13 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     private func deployCommand(_ job: JobRecord, spec: EnvironmentSpec, sha: String, checkout: String,
-                               environment: ChildEnvironment, space: EnvironmentWorkspace, record: inout EnvironmentRecord,
-                               report: inout DeploymentReport, cancellation: CancellationToken) throws {
+                               environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
+                               record: inout EnvironmentRecord, report: inout DeploymentReport, cancellation: CancellationToken) throws {
         guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
         _ = try runStep(name: "deploy", command: run, environment: environment.variables, directory: checkout,
                         log: "logs/\(job.id)-deploy.log", space: space, secrets: environment.secretValues,
-                        timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .deploy)
+                        timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .deploy,
+                        sandbox: sandbox)
         var url: String?
         if let template = spec.deploy.url {
             do {
@@ -375,6 +387,7 @@ final class JobExecutor: @unchecked Sendable {
             // Never deployed here: only leftovers to remove.
             space.killOrphans(grace: configuration.killGrace)
             space.remove()
+            isolation.release(job.environment)
             return
         }
         report.sha = record.sha
@@ -405,14 +418,24 @@ final class JobExecutor: @unchecked Sendable {
             } catch {
                 throw Failure(phase: .teardown, message: "cannot check out \(record.sha.prefix(12)): \(error)")
             }
+            let sandbox: Sandbox?
+            do {
+                sandbox = try isolation.sandbox(environment: job.environment, kind: spec.kind, limits: spec.limits,
+                                                writable: [checkout, space.home], giving: [checkout, space.home])
+            } catch {
+                throw Failure(phase: .teardown, message: error.message)
+            }
             _ = try runStep(name: "teardown", command: command, environment: environment.variables, directory: checkout,
                             log: "logs/\(job.id)-teardown.log", space: space, secrets: environment.secretValues,
-                            timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .teardown)
+                            timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .teardown,
+                            sandbox: sandbox)
         }
 
         stopApp(job.environment, record: record)
         space.killOrphans(grace: configuration.killGrace)
         space.remove()
+        // Its processes (every one in a PID namespace that died with its init) and files are gone.
+        isolation.release(job.environment)
         record.status = .tornDown
         record.pid = nil
         record.processStart = nil
@@ -489,7 +512,19 @@ final class JobExecutor: @unchecked Sendable {
             let specCommit = record.sha == live.sha ? (record.specSHA ?? live.sha) : live.sha
             let resolved = try? readSpec(policy: specCommit, code: live.sha, specFile: live.specFile, phase: .deploy)
             var launch: AppSupervisor.Launch?
-            if let spec = resolved?.spec, let run = spec.deploy.run,
+            // The sandbox it runs in (nil: unconfined); a preview that can no longer be confined is not restarted.
+            var sandbox: Sandbox?
+            var confinable = true
+            if let spec = resolved?.spec {
+                do {
+                    sandbox = try isolation.sandbox(environment: record.name, kind: spec.kind, limits: spec.limits,
+                                                    writable: [space.path(live.slot), space.home])
+                } catch {
+                    confinable = false
+                    logger.error("cannot confine an adopted app", ["env": record.name, "error": error.message])
+                }
+            }
+            if confinable, let spec = resolved?.spec, let run = spec.deploy.run,
                let environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
                                                             pullRequest: record.pullRequest, home: space.home,
                                                             grants: configuration.grants, secretSource: configuration.secretSource),
@@ -497,7 +532,8 @@ final class JobExecutor: @unchecked Sendable {
                 var variables = environment.variables
                 variables["PORT"] = "\(live.port)"
                 launch = AppSupervisor.Launch(
-                    command: ChildCommand(shell: run, environment: variables, directory: space.path(live.slot)), port: live.port,
+                    command: ChildCommand(shell: run, environment: variables, directory: space.path(live.slot), sandbox: sandbox),
+                    port: live.port,
                     slot: live.slot, fifo: fifo, logPath: space.appLog, secrets: environment.secretValues,
                     label: "\(record.name)@\(live.sha.prefix(7))"
                 )
@@ -619,16 +655,23 @@ final class JobExecutor: @unchecked Sendable {
     /// Runs one step, records it, and throws a failure (with the log's tail) unless it exited 0.
     private func runStep(name: String, command: String, environment: [String: String], directory: String, log: String,
                          space: EnvironmentWorkspace, secrets: [String], timeout: Duration, cancellation: CancellationToken,
-                         report: inout DeploymentReport, phase: DeploymentReport.Phase) throws -> StepRunner.Result {
+                         report: inout DeploymentReport, phase: DeploymentReport.Phase, sandbox: Sandbox?,
+                         unenforced: [String] = []) throws -> StepRunner.Result {
         if let reason = cancellation.reason { throw Failure(phase: phase, message: "cancelled: \(reason)", cancelled: true) }
         let logPath = space.path(log)
         if let writer = try? RedactingLogWriter(path: logPath, secrets: secrets) {
+            if let sandbox {
+                writer.write("[slipway] sandbox: uid \(sandbox.identity.uid), processes \(sandbox.limits.processes), open files \(sandbox.limits.openFiles), file size \(sandbox.limits.fileSize) bytes\n")
+                if !unenforced.isEmpty {
+                    writer.write("[slipway] limits.\(unenforced.joined(separator: " and limits.")) not enforced: this runner has no cgroup support yet\n")
+                }
+            }
             writer.write("$ \(command)\n")
         }
         let result: StepRunner.Result
         do {
             result = try StepRunner(grace: configuration.killGrace).run(
-                ChildCommand(shell: command, environment: environment, directory: directory), logPath: logPath, secrets: secrets,
+                ChildCommand(shell: command, environment: environment, directory: directory, sandbox: sandbox), logPath: logPath, secrets: secrets,
                 timeout: timeout.seconds, cancellation: cancellation, started: { space.addOrphan(pid: $0) }
             )
         } catch {

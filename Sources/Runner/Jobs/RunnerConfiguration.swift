@@ -37,6 +37,20 @@ public struct RunnerConfiguration: Sendable {
     public var secretSource: [String: String] = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
     /// Lines of the failing log kept in the report.
     public var failureTailLines: Int = 20
+    /// How build steps and apps are confined (`--isolation sandbox|none`). See docs/isolation.md.
+    public var isolation: IsolationMode = .sandbox
+    /// Environments run as uids (and gids) `isolationUIDBase ..< isolationUIDBase + isolationUIDCount`,
+    /// one each; the range must hold no user of the host.
+    public var isolationUIDBase: UInt32 = 200_000
+    public var isolationUIDCount: UInt32 = 10_000
+    /// The limits of a sandboxed environment whose spec's `limits:` leaves them unset.
+    public var defaultLimits = EnvironmentSpec.Limits(processes: 512, openFiles: 4096, fileSize: 4 << 30)
+    /// The most a spec's `limits:` may ask for (the spec is code under review).
+    public var maximumLimits = EnvironmentSpec.Limits(processes: 4096, openFiles: 65_536, fileSize: 64 << 30)
+    /// Files and directories of the host hidden (emptied) inside sandboxes, under the read-only `/etc`.
+    public var sandboxHiddenPaths: [String] = Sandbox.defaultHidden
+    /// Tells whether this host can isolate (tests replace it to exercise the refusal).
+    var isolationProbe: @Sendable () -> IsolationCapability = { Isolation.probe() }
 
     public init(workDir: String) {
         self.workDir = workDir

@@ -48,6 +48,15 @@ public final class RunnerService: @unchecked Sendable {
         // Orphans of our children (a build's background processes whose parent died) are
         // reparented to the bot and reaped with their group, so a stopped group is really gone.
         _ = slipway_set_child_subreaper()
+        // No core dump of the bot's memory, and no process of its uid reads its /proc files.
+        do {
+            try Isolation.makeBotNonDumpable()
+        } catch {
+            logger.warning("could not make the bot non-dumpable", ["error": error.message])
+        }
+        if configuration.isolation == .none {
+            logger.warning("isolation is off (--isolation none): builds and apps run unconfined as the bot's user")
+        }
         executor.adoptEnvironments()
         pool.start(ownerPrefix: "\(configuration.instance)/runner-")
     }

@@ -5,11 +5,20 @@ import Glibc
 #endif
 
 /// One command to run as a child: `/bin/sh -c <shell>` in `directory` with exactly
-/// `environment` (never the bot's own), in a new session so it leads its own process group.
+/// `environment` (never the bot's own), in a new session so it leads its own process group;
+/// confined in `sandbox` when one is given (isolation mode `sandbox`).
 struct ChildCommand: Sendable {
     var shell: String
     var environment: [String: String]
     var directory: String
+    var sandbox: Sandbox?
+
+    init(shell: String, environment: [String: String], directory: String, sandbox: Sandbox? = nil) {
+        self.shell = shell
+        self.environment = environment
+        self.directory = directory
+        self.sandbox = sandbox
+    }
 
     /// Where the child's stdout and stderr go.
     enum Output {
@@ -53,15 +62,20 @@ struct ChildCommand: Sendable {
         let flags = Int32(slipway_spawn_setsid) | Int32(POSIX_SPAWN_SETSIGMASK) | Int32(POSIX_SPAWN_SETSIGDEF)
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", shell].map { (text: String) in strdup(text) } + [nil]
+        let command = ["/bin/sh", "-c", shell]
+        let arguments = sandbox?.arguments(command: command, directory: directory) ?? command
+        let program = arguments[0]
+        // The environment goes through envp only: the sandbox's tools pass it on unchanged, and
+        // the command line (readable by anyone in /proc/<pid>/cmdline) holds no value of it.
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { (text: String) in strdup(text) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.sorted { $0.key < $1.key }.map { (pair: (key: String, value: String)) in strdup("\(pair.key)=\(pair.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
-        guard result == 0 else { throw RunnerError.system("posix_spawn", result, "/bin/sh -c in \(directory)") }
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw RunnerError.system("posix_spawn", result, "\(program) in \(directory)") }
         return pid
     }
 }

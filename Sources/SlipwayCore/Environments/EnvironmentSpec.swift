@@ -32,12 +32,14 @@ public struct EnvironmentSpec: Sendable, Equatable {
     public var promotion: Promotion?
     /// Paths (relative to the checkout) whose SHA-256 is recorded after the build.
     public var artifacts: [String]
+    /// Resource limits of the environment's processes (`limits:`); unset ones take the runner's defaults.
+    public var limits: Limits
 
     public init(
         file: String, kind: EnvironmentKind, name: String, match: Match, build: [BuildStep] = [],
         deploy: Deploy, health: Health? = nil, ttl: Duration? = nil, env: [EnvVar] = [],
         secrets: [SecretRef] = [], neutralize: Neutralization? = nil, promotion: Promotion? = nil,
-        artifacts: [String] = []
+        artifacts: [String] = [], limits: Limits = Limits()
     ) {
         self.file = file
         self.kind = kind
@@ -52,6 +54,7 @@ public struct EnvironmentSpec: Sendable, Equatable {
         self.neutralize = neutralize
         self.promotion = promotion
         self.artifacts = artifacts
+        self.limits = limits
     }
 
     /// Which git state an environment follows.
