@@ -1,5 +1,6 @@
 import CommandLineKit
 import Foundation
+import Runner
 import Server
 import SlipwayCore
 
@@ -21,6 +22,13 @@ enum ServeCommand {
             """,
             options: ConfigOption.serveOptions.map(\.spec)
         ) { arguments, io in
+            // Before any token or secret is read: no core dump holds them, and no process of the
+            // same uid can read this process's memory or environment.
+            do {
+                try Isolation.makeBotNonDumpable()
+            } catch {
+                io.err.write("warning: cannot mark the bot non-dumpable: \(error)\n")
+            }
             let source = try ConfigLoading.source(arguments, options: ConfigOption.serveOptions)
             let configuration: BotConfiguration
             do {
@@ -28,7 +36,7 @@ enum ServeCommand {
             } catch let error as ConfigError {
                 throw CommandFailure(error.message)
             }
-            var redactor = Redactor()
+            var redactor = Redactor(redactTokenShapes: true)
             redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
             let logger = Logger(sink: StandardErrorLogSink(format: configuration.logFormat),
                                 minimumLevel: configuration.logLevel, redactor: redactor)

@@ -62,6 +62,8 @@ public final class BotApplication: @unchecked Sendable {
         if case .token(let token)? = configuration.forge.credentials { redactor.add(token) }
         // Installation tokens minted later are masked by every copy of this redactor too.
         if redactor.learned == nil { redactor.learned = LearnedSecrets() }
+        // Anything shaped like a GitHub token or a JWT is masked too, registered or not.
+        redactor.redactsTokenShapes = true
         var logger = baseLogger
         logger.redactor = redactor
 
@@ -78,6 +80,9 @@ public final class BotApplication: @unchecked Sendable {
         return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
                               pipeline: pipeline)
     }
+
+    /// Said at start and in every PR comment while builds run unconfined.
+    static let unconfinedWarning = "Isolation is off on this bot (--isolation none): builds and apps run unconfined, as the bot's own user, and can read what it can. The operator chose this; do not open pull requests from untrusted authors against it."
 
     static func buildPipeline(source: String, configuration: BotConfiguration, store: any Store, instance: String,
                               redactor: Redactor, logger: Logger) throws -> Pipeline {
@@ -109,6 +114,7 @@ public final class BotApplication: @unchecked Sendable {
         // Specs get secrets only through the operator's grants; `env:` grants read the bot's
         // environment, but never Slipway's own variables.
         runnerConfiguration.grants = configuration.grants
+        runnerConfiguration.isolation = configuration.isolation
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
         let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
         let evidence = EvidenceWriter(
@@ -124,7 +130,7 @@ public final class BotApplication: @unchecked Sendable {
             evidenceBaseURL = "\(web)/\(forgeRepository)/tree/\(configuration.evidenceBranch)/"
         }
         let comments = PullRequestCommentPublisher(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger,
-                                                   isolationWarning: nil)
+                                                   isolationWarning: configuration.isolation == .none ? Self.unconfinedWarning : nil)
         let observer = BotDeploymentObserver(store: store, repository: repository, comments: comments, logger: logger,
                                              evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
@@ -191,6 +197,20 @@ public final class BotApplication: @unchecked Sendable {
 
     /// Binds the listener and starts the workers.
     public func start() throws {
+        if pipeline != nil {
+            switch configuration.isolation {
+            case .none:
+                logger.warning(Self.unconfinedWarning)
+            case .sandbox:
+                let capability = Isolation.probe()
+                if capability.available {
+                    logger.info("builds and apps run sandboxed: one uid, namespaces and limits per environment")
+                } else {
+                    logger.warning("this host cannot isolate builds, so previews are refused until it can (or --isolation none is given)",
+                                   ["reason": capability.reason])
+                }
+            }
+        }
         if let pipeline {
             _ = try? store.releaseJobs(ownedBy: instance)
             pipeline.forgeQueue?.start()

@@ -1,6 +1,7 @@
 public import Foundation
 public import SlipwayCore
 public import Store
+public import Runner
 
 /// Everything `slipway serve` needs, resolved and checked. Holds the webhook secret: never print
 /// it (its description leaves it out).
@@ -33,6 +34,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var evidenceCompressAfter: TimeInterval? = 30 * 86_400
     /// The operator's secret grants (the only source of spec secrets).
     public var grants = GrantTable()
+    /// How builds and apps are confined (`--isolation`).
+    public var isolation: IsolationMode = .sandbox
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -143,6 +146,11 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
                botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com",
                retention: retention, compressAfter: compressAfter)
         configuration.grants = GrantTable(grants)
+        let isolationText = value(.isolation) ?? "sandbox"
+        guard let isolation = IsolationMode(rawValue: isolationText) else {
+            throw ConfigError("--isolation must be sandbox or none (got '\(isolationText)')")
+        }
+        configuration.isolation = isolation
         return configuration
     }
 

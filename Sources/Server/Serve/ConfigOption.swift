@@ -66,6 +66,9 @@ public struct ConfigOption: Sendable {
     public static let botEmail = ConfigOption(name: "bot-email", valueName: "EMAIL",
         help: "Author email of the bot's commits.", defaultValue: "slipway[bot]@users.noreply.github.com")
 
+    public static let isolation = ConfigOption(name: "isolation", valueName: "sandbox|none",
+        help: "How builds and apps are confined: sandbox (each environment its own uid, namespaces and limits; needs root and bubblewrap) or none (unconfined, said in every PR comment). Without isolation previews are refused unless this is none.",
+        defaultValue: "sandbox")
     public static let grant: ConfigOption = {
         var option = ConfigOption(name: "grant", valueName: "NAME=env:VAR|file:PATH@ENVS",
             help: "Grant a secret to environments (repeatable): NAME=env:VARIABLE@preview,staging or NAME=file:PATH@production; kinds or name globs. Specs name grants in 'secrets:'; also 'grants:' in slipway.yaml.",
@@ -86,6 +89,6 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
-        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant,
+        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant, .isolation,
     ]
 }
