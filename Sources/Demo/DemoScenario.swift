@@ -185,7 +185,7 @@ public final class DemoScenario: @unchecked Sendable {
         ProcessSweep.stopAll(under: directory + "/bot/envs")
     }
 
-    static func page(_ greeting: String) -> String {
+    public static func page(_ greeting: String) -> String {
         "<!doctype html>\n<title>Example app</title>\n<h1>\(greeting)</h1>\n<p>Environment @ENV@, built from @SHA@.</p>\n<p>Payments: @PAYMENTS@.</p>\n"
     }
 }

@@ -20,6 +20,32 @@ struct ValidateAndPlanTests {
         #expect(example.code == 0, "\(example.out)\(example.err)")
     }
 
+    @Test("validate with the bot's grants: a missing or disallowed grant is an error at its position, naming no value")
+    func validateGrants() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("slipway.yaml", """
+        grants:
+          stripe-test: { env: STRIPE_TEST_KEY, environments: [preview, staging] }
+          stripe-live: { file: /etc/slipway/stripe-live, environments: [production] }
+        """)
+        let ok = runCLI(["validate", root, "--config", config])
+        #expect(ok.code == 0, "\(ok.out)\(ok.err)")
+        // Only for production: preview and staging may not use stripe-test.
+        let refused = runCLI(["validate", root, "--grant", "stripe-test=env:STRIPE_TEST_KEY@production", "--grant", "stripe-live=env:LIVE@production"])
+        #expect(refused.code == 1)
+        #expect(refused.out.contains("environments/preview.yaml:24:15: error: secrets.STRIPE_KEY: the grant 'stripe-test' is not allowed for preview environment 'pr-1' (allowed: production)"), "\(refused.out)")
+        #expect(refused.out.contains("environments/staging.yaml:"))
+        // A grant nobody configured.
+        let missing = runCLI(["validate", root, "--grant", "other=env:X@preview"])
+        #expect(missing.code == 1)
+        #expect(missing.out.contains("names the grant 'stripe-test', which does not exist (configured grants: other)"))
+        // A bad --grant is a clear failure.
+        let bad = runCLI(["validate", root, "--grant", "nonsense"])
+        #expect(bad.code != 0)
+        #expect(bad.err.contains("--grant"))
+    }
+
     @Test("validate prints every error as file:line:column and exits 1")
     func errorsExitOne() throws {
         let dir = try TemporaryDirectory()

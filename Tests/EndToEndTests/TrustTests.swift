@@ -1,5 +1,6 @@
 import Demo
 import Foundation
+import Git
 import Runner
 import SlipwayCore
 import Store
@@ -71,7 +72,12 @@ struct TrustTests {
 
         // Its name comes from main's spec: pr-66, never staging, which keeps running main.
         let preview = try s.waitFor("pr-66", .healthy, sha: head)
-        #expect(preview.specSHA == main)
+        // (main may have moved on with the bot's docs commit: the spec commit is main's tip, never the head.)
+        let specCommit = try #require(preview.specSHA)
+        #expect(specCommit != head)
+        let specID = try #require(ObjectID(hex: specCommit))
+        let specText = try #require(try s.repository.repository.blob(at: "environments/preview.yaml", commit: specID))
+        #expect(String(decoding: specText, as: UTF8.self).contains("pr-{{pr.number}}"))
         let after = try #require(try s.store.environment(named: "staging"))
         #expect(after.sha == main && after.status == .healthy && after.pid == staging.pid)
 
@@ -98,5 +104,110 @@ struct TrustTests {
         #expect(comment.contains("forbid: sk_live_*"))
         #expect(comment.contains("no longer say where a secret comes from"))
         #expect(!comment.contains("ghp_tttt"))
+    }
+}
+
+@Suite("Trust: provenance and saying why, through the bot and the fake GitHub")
+struct ProvenanceTests {
+    /// Delivers a signed body under a fresh id and waits until the bot has processed it.
+    static func deliverAndWait(_ s: DemoScenario, _ body: Data, event: String = "pull_request") throws {
+        let id = "trust-\(UUID().uuidString.prefix(12))"
+        let status = try s.deliverWithID(id, event: event, body)
+        #expect(status == 202, "the bot answered \(status)")
+        try Eventually.wait(for: "delivery \(id) to be processed", timeout: 60) {
+            try s.store.delivery(id: id)?.status.isFinal == true
+        }
+    }
+
+    static func deployJobs(_ s: DemoScenario, _ environment: String) throws -> [String] {
+        try s.store.jobs(limit: 1000).filter { $0.environment == environment && $0.kind == .deploy }.compactMap(\.sha)
+    }
+
+    @Test("a fork builds only once a writer labels it at its current head; readers and older heads do not count")
+    func forkTrust() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-fork")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding)
+        defer { s.shutdown() }
+        try s.waitFor("staging", .healthy)
+        s.forge.setPermission("reader", "read")
+        s.forge.setPermission("writer", "write")
+        let fork = "mallory/app"
+        let first = try s.repository.commit("fork-change", ["app/index.html": DemoScenario.page("From a fork")], message: "Fork change")
+        try s.repository.setPullHead(31, first)
+        s.forge.addPullRequest(number: 31, headSHA: first, headRef: "fork-change", author: "mallory", headRepository: fork)
+        func event(_ action: String, _ head: String, sender: String, label: String? = nil, labels: [String] = []) -> Data {
+            s.payloads.pullRequest(action: action, number: 31, headSHA: head, headRef: "fork-change", sender: sender, author: "mallory",
+                                   headRepository: fork, labels: labels, label: label)
+        }
+
+        // Opened: not built; the comment and a pending status say which label is needed.
+        try Self.deliverAndWait(s, event("opened", first, sender: "mallory"))
+        let waiting = try s.waitForComment(on: 31) { $0.contains("comes from a fork") }
+        #expect(waiting.contains("'safe-to-build'"))
+        try Eventually.wait(for: "a pending status naming the label", timeout: 30) {
+            s.forge.statuses(sha: first).contains { $0.context == "slipway/pr-31" && $0.state == "pending" && ($0.description ?? "").contains("safe-to-build") }
+        }
+        #expect(try Self.deployJobs(s, "pr-31").isEmpty)
+
+        // A label from someone who can only read: still not built.
+        s.forge.addPullRequest(number: 31, headSHA: first, headRef: "fork-change", author: "mallory", labels: ["safe-to-build"], headRepository: fork)
+        try Self.deliverAndWait(s, event("labeled", first, sender: "reader", label: "safe-to-build", labels: ["safe-to-build"]))
+        #expect(try Self.deployJobs(s, "pr-31").isEmpty)
+
+        // A writer's label at the current head: built.
+        try Self.deliverAndWait(s, event("labeled", first, sender: "writer", label: "safe-to-build", labels: ["safe-to-build"]))
+        try s.waitFor("pr-31", .healthy, sha: first)
+
+        // The fork pushes: the label was given at an older head, so the new code is not built and
+        // the preview of code nobody vouched for is torn down.
+        let second = try s.repository.commit("fork-change", ["app/index.html": DemoScenario.page("Fork, unreviewed")], message: "Sneaky")
+        try s.repository.setPullHead(31, second)
+        s.forge.addPullRequest(number: 31, headSHA: second, headRef: "fork-change", author: "mallory", labels: ["safe-to-build"], headRepository: fork)
+        try Self.deliverAndWait(s, event("synchronize", second, sender: "mallory", labels: ["safe-to-build"]))
+        try s.waitFor("pr-31", .tornDown)
+        #expect(try !Self.deployJobs(s, "pr-31").contains(second))
+        _ = try s.waitForComment(on: 31) { $0.contains("again") }
+
+        // The writer labels again, at the new head: built at exactly that head.
+        try Self.deliverAndWait(s, event("labeled", second, sender: "writer", label: "safe-to-build", labels: ["safe-to-build"]))
+        try s.waitFor("pr-31", .healthy, sha: second)
+    }
+
+    @Test("a refused grant and broken base specs are said in the comment and a commit status, never with a value")
+    func sayWhy() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-why")
+        let liveKey = try dir.write("payments-live.key", "sk_live_" + String(repeating: "7", count: 24) + "\n")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding,
+                                 extraGrants: [Grant(name: "payments-live", source: .file(liveKey), environments: ["production"])])
+        defer { s.shutdown() }
+        try s.waitFor("staging", .healthy)
+        let previewSpec = try String(contentsOfFile: exampleApp + "/environments/preview.yaml", encoding: .utf8)
+
+        // main's preview spec now asks for the production-only grant.
+        let before = try s.repository.head("main")
+        let greedy = try s.repository.commit("main", ["environments/preview.yaml": previewSpec.replacingOccurrences(
+            of: "PAYMENTS_KEY: payments-test", with: "PAYMENTS_KEY: payments-live")], message: "Use the live key in previews")
+        try Self.deliverAndWait(s, s.payloads.push(branch: "main", before: before, after: greedy), event: "push")
+        let head = try s.openPullRequest(41, branch: "why", greeting: "Why not?")
+        let refused = try s.waitForComment(on: 41) { $0.contains("grant is refused") }
+        #expect(refused.contains("payments-live"))
+        #expect(refused.contains("allowed: production"))
+        #expect(!refused.contains("sk_live_") && !refused.contains(liveKey))
+        try Eventually.wait(for: "a failure status for the refused grant", timeout: 30) {
+            s.forge.statuses(sha: head).contains { $0.context == "slipway/pr-41" && $0.state == "failure" }
+        }
+        #expect(try Self.deployJobs(s, "pr-41").isEmpty)
+
+        // main's preview spec breaks: the comment names file:line:column, the status is an error.
+        let broken = try s.repository.commit("main", ["environments/preview.yaml": previewSpec.replacingOccurrences(of: "ttl: 72h", with: "ttl: forever")],
+                                             message: "Oops")
+        try Self.deliverAndWait(s, s.payloads.push(branch: "main", before: greedy, after: broken), event: "push")
+        let next = try s.pushToPullRequest(41, branch: "why", greeting: "Still why")
+        let invalid = try s.waitForComment(on: 41) { $0.contains("have errors") }
+        #expect(invalid.contains("environments/preview.yaml:"))
+        #expect(invalid.contains("ttl"))
+        try Eventually.wait(for: "an error status for the broken base", timeout: 30) {
+            s.forge.statuses(sha: next).contains { $0.context == "slipway/preview" && $0.state == "error" }
+        }
     }
 }

@@ -25,7 +25,7 @@ struct IsolationTests {
       run: "sh serve.sh"
     health: { path: /healthz, timeout: 15s }
     secrets:
-      API_TOKEN: { env: TEST_API_TOKEN }
+      API_TOKEN: api-token
     neutralize: { mail: off, crons: off }
     limits: { processes: 100, open_files: 200, file_size: 64m }
     """

@@ -179,3 +179,90 @@ extension PlannerTests {
         #expect(P.plan(DesiredInputs(), both) == [])
     }
 }
+
+@Suite("Planner trust: provenance, colliding names, grants, notices")
+struct PlannerTrustTests {
+    @Test("unknown provenance is never built and says why; a fork without a forge never builds")
+    func provenance() {
+        let unknown = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(3, sha: "a", provenance: .unknown)]), current: CurrentState(), now: P.now)
+        #expect(unknown.changes.isEmpty)
+        #expect(unknown.notices.map(\.kind) == [.unknownProvenance])
+        #expect(unknown.notices.first?.statusState == nil)
+        let fork = DesiredInputs(pullRequests: [P.pr(4, sha: "a", fork: true, trusted: "a")], forgeConfigured: false)
+        let planned = Planner.plan(desired: fork, current: CurrentState(), now: P.now)
+        #expect(planned.changes.isEmpty)
+        #expect(planned.notices.map(\.kind) == [.forkNotBuilt])
+        // With a forge, the same labelled fork builds.
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(4, sha: "a", fork: true, trusted: "a")])) == ["create pr-4"])
+    }
+
+    @Test("a fork waiting for the label gets a pending notice naming it")
+    func waitingNotice() throws {
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [P.pr(5, sha: "abc", fork: true)]), current: CurrentState(), now: P.now)
+        let notice = try #require(plan.notices.first)
+        #expect(notice.kind == .waitingForTrustLabel)
+        #expect(notice.environment == "pr-5")
+        #expect(notice.sha == "abc")
+        #expect(notice.statusState == "pending")
+        #expect(notice.message.contains("'safe-to-build'"))
+    }
+
+    @Test("colliding preview names: a branch environment's name and another PR's preview are refused")
+    func collidingNames() {
+        func spec(_ name: String) -> SpecsAtCommit {
+            var preview = P.preview
+            preview.name = name
+            return .specs([ResolvedSpec(spec: preview, contentID: "p"), ResolvedSpec(spec: P.staging, contentID: "s")])
+        }
+        func pr(_ number: Int, _ name: String) -> Candidate {
+            var candidate = P.pr(number, sha: "h\(number)")
+            candidate.specs = spec(name)
+            return candidate
+        }
+        // A template without the number: the lowest PR number takes the name, the other is refused.
+        let shared = Planner.plan(desired: DesiredInputs(pullRequests: [pr(12, "preview-x"), pr(2, "preview-x")]), current: CurrentState(), now: P.now)
+        #expect(shared.changes.map { "\($0.environment) \($0.pullRequest ?? 0)" } == ["preview-x 2"])
+        #expect(shared.notices.contains { $0.pullRequest == 12 && $0.kind == .nameCollision && $0.message.contains("PR #2") })
+        // A preview named like staging never takes it.
+        let branch = DesiredInputs(pullRequests: [pr(7, "staging")], branches: [P.branch("main", sha: "m")])
+        let plan = Planner.plan(desired: branch, current: CurrentState(), now: P.now)
+        #expect(plan.changes.map(\.environment) == ["staging"])
+        #expect(plan.changes.first?.pullRequest == nil)
+        #expect(plan.notices.contains { $0.pullRequest == 7 && $0.kind == .nameCollision && $0.statusState == "error" })
+        // A live preview keeps its name against a newcomer with a lower number.
+        let live = CurrentState(environments: [P.env("preview-x", pr: 12, sha: "h12", content: "p")])
+        let kept = Planner.plan(desired: DesiredInputs(pullRequests: [pr(12, "preview-x"), pr(2, "preview-x")]), current: live, now: P.now)
+        #expect(kept.notices.contains { $0.pullRequest == 2 && $0.kind == .nameCollision })
+        #expect(!kept.changes.contains { $0.pullRequest == 2 })
+        // An invalid rendered name is refused too.
+        #expect(Planner.plan(desired: DesiredInputs(pullRequests: [pr(9, "PR_{{pr.number}}")]), current: CurrentState(), now: P.now)
+            .notices.contains { $0.kind == .nameCollision && $0.message.contains("not a valid environment name") })
+    }
+
+    @Test("a spec naming a grant its environment may not use is refused with the grant's name, never a value")
+    func grants() throws {
+        var preview = P.preview
+        preview.secrets = [.init(name: "STRIPE_KEY", grant: "stripe-live")]
+        var candidate = P.pr(8, sha: "a")
+        candidate.specs = .specs([ResolvedSpec(spec: preview, contentID: "p")])
+        let table = GrantTable([Grant(name: "stripe-live", source: .file("/etc/slipway/live"), environments: ["production"])])
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [candidate], grants: table), current: CurrentState(), now: P.now)
+        #expect(plan.changes.isEmpty)
+        let notice = try #require(plan.notices.first { $0.kind == .grantRefused })
+        #expect(notice.statusState == "failure")
+        #expect(notice.details == ["secrets.STRIPE_KEY: the grant 'stripe-live' is not allowed for preview environment 'pr-8' (allowed: production)"])
+        // Allowed for previews: built.
+        let allowed = GrantTable([Grant(name: "stripe-live", source: .env("K"), environments: ["preview"])])
+        #expect(Planner.plan(desired: DesiredInputs(pullRequests: [candidate], grants: allowed), current: CurrentState(), now: P.now).changes.count == 1)
+    }
+
+    @Test("a preview's action carries the commit its spec was read at (the base tip), not the head")
+    func specCommit() {
+        var candidate = P.pr(6, sha: "head6")
+        candidate.specSHA = "basetip"
+        let plan = Planner.plan(desired: DesiredInputs(pullRequests: [candidate], branches: [P.branch("main", sha: "m1")]), current: CurrentState(), now: P.now)
+        #expect(plan.changes.first { $0.environment == "pr-6" }?.specSHA == "basetip")
+        #expect(plan.changes.first { $0.environment == "pr-6" }?.sha == "head6")
+        #expect(plan.changes.first { $0.environment == "staging" }?.specSHA == "m1")
+    }
+}
