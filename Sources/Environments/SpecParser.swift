@@ -24,7 +24,9 @@ public struct SpecParser {
 
     /// What a spec file may be: at most 256 KiB and 10,000 YAML nodes once aliases are expanded
     /// (spec files come from pull requests; bigger ones are refused with a diagnostic).
-    static let yamlLimits = YAML.Limits(maximumNodes: 10_000, maximumBytes: 256 * 1024)
+    static let yamlLimits = YAML.Limits(maximumNodes: 10_000, maximumBytes: maximumFileBytes)
+    /// The largest spec file read at all (256 KiB).
+    public static let maximumFileBytes = 256 * 1024
 
     /// Parses `text` (the contents of `file`). Returns the spec when there were no errors.
     public static func parse(_ text: String, file: String) -> (spec: EnvironmentSpec?, diagnostics: [Diagnostic]) {

@@ -88,12 +88,24 @@ public final class DesiredStateReader {
             .filter { $0.kind == .blob && ($0.name.hasSuffix(".yaml") || $0.name.hasSuffix(".yml")) }
         var contents: [(path: String, contents: String)] = []
         var blobIDs: [String: ObjectID] = [:]
+        var oversized: [Diagnostic] = []
         for file in files {
+            // A spec comes from a pull request: an oversized blob is refused before it is read.
+            let size = try repo.objectSize(file.id)
+            if size > SpecParser.maximumFileBytes {
+                oversized.append(Diagnostic(file: file.path, line: 1, column: 1,
+                                            message: "the spec file is too large: \(size) bytes (at most \(SpecParser.maximumFileBytes))"))
+                continue
+            }
             guard let data = try repo.blob(at: file.path, commit: commit) else { continue }
             contents.append((file.path, String(decoding: data, as: UTF8.self)))
             blobIDs[file.path] = file.id
         }
-        let (set, diagnostics) = SpecSet.load(files: contents)
+        var (set, diagnostics) = SpecSet.load(files: contents)
+        if !oversized.isEmpty {
+            diagnostics = (diagnostics + oversized).sorted()
+            set = SpecSet(specs: [])
+        }
         let parsed: SpecsAtCommit = diagnostics.isEmpty
             ? .specs(set.specs.map { ResolvedSpec(spec: $0, contentID: blobIDs[$0.file]?.hex ?? "") })
             : .invalid(diagnostics.map(\.description))

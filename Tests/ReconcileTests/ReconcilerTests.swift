@@ -356,4 +356,19 @@ struct TrustReconcileTests {
         #expect(notice.details.contains { $0.hasPrefix("environments/preview.yaml:") && $0.contains("ttl") })
         #expect(notice.statusState == "error")
     }
+
+    @Test("a spec blob over 256 KiB is refused before it is read, with its path")
+    func oversizedSpecBlob() throws {
+        let git = try GitFixture()
+        try git.commit("main", GitFixture.baseFiles)
+        try git.branch("feature")
+        let head = try git.commit("feature", ["a": "1"])
+        try git.setPullHead(8, head)
+        try git.commit("main", ["environments/huge.yaml": "# " + String(repeating: "x", count: 300 * 1024) + "\n"])
+        let h = try Harness(git)
+        try h.webhook(8, head)
+        let result = try h.reconciler.reconcile(trigger: "test")
+        let notice = try #require(result.plan.notices.first { $0.kind == .invalidBaseSpecs })
+        #expect(notice.details.contains { $0.hasPrefix("environments/huge.yaml:1:1:") && $0.contains("too large") })
+    }
 }
