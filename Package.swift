@@ -78,7 +78,7 @@ let package = Package(
 
         // The demo's scenario (also driven by the end-to-end tests): an example repository, signed
         // webhooks, the fake GitHub and the bot, step by step.
-        .target(name: "Demo", dependencies: ["Server", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Demo", dependencies: ["Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.

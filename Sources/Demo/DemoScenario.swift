@@ -7,6 +7,7 @@ import HTTPTypes
 public import Server
 public import SlipwayCore
 public import Store
+import Runner
 
 /// The full loop on the embedded default, driven step by step: a local bare repository from the
 /// example app, the bot (SQLite store, process driver) with real HTTP webhooks signed with its
@@ -21,6 +22,8 @@ public final class DemoScenario: @unchecked Sendable {
     let secret: String
     /// The file holding the test payments key the demo grants to previews and staging.
     public let paymentsKeyFile: String
+    /// How builds and apps are confined in this run, for people.
+    public let isolationNote: String
     let client = HTTPClient()
     private var deliveries = 0
 
@@ -50,6 +53,13 @@ public final class DemoScenario: @unchecked Sendable {
         configuration.grants = GrantTable([Grant(name: "payments-test", source: .file(paymentsKeyFile), environments: ["preview", "staging"])]
                                           + extraGrants)
         configuration.runnerWorkers = 2
+        // The demo runs the example app, which it wrote itself: sandboxed where the host allows it
+        // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
+        let capability = Isolation.probe()
+        configuration.isolation = capability.available ? .sandbox : .none
+        isolationNote = capability.available
+            ? "sandboxed: each environment runs as its own uid in its own namespaces"
+            : "unconfined (--isolation none), because this host cannot isolate: \(capability.reason)"
         bot = try BotApplication.build(configuration: configuration, logger: logger)
         try bot.start()
     }

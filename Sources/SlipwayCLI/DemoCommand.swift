@@ -94,6 +94,7 @@ final class DemoRun: @unchecked Sendable {
         say("  bot          http://127.0.0.1:\(scenario.bot.port)\(scenario.bot.configuration.webhookPath) (webhooks are HMAC-signed)")
         say("  fake GitHub  \(scenario.forge.baseURL) (keeps the PR comment and commit statuses)")
         say("  grants       payments-test -> previews and staging (the operator's configuration; specs only name it)")
+        say("  isolation    \(scenario.isolationNote)")
         do {
             try steps(scenario)
         } catch {
