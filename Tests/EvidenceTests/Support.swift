@@ -74,59 +74,22 @@ let sampleLogs: [String: Data] = [
     "deploy.log": Data("serving\n".utf8),
 ]
 
-/// The smart-HTTP git server of the Git wrapper's tests (`Tests/GitTests/Fixtures/git-http-server.py`,
-/// basic auth in front of `git http-backend`) serving the bare repositories under `root`.
-/// Pushes over smart HTTP go through `git receive-pack`, which updates a ref only if it still
-/// has the old value the pusher saw: the way GitHub behaves.
-final class SmartHTTPGit {
-    let port: Int
-    private let process: Process
-    private let input: Pipe
+/// The shared smart-HTTP git server (TestSupport) with this suite's fixed credentials.
+struct SmartHTTPGit {
     static let username = "bot", password = "pw-0123456789"
+    let server: SmartHTTPGitServer
 
     init(root: String, log: String) throws {
-        let python = try? Command.run("python3", ["--version"], environment: ["PATH": "/usr/bin:/bin"])
-        guard python?.status == 0 else { throw ToolMissing(description: "python3 is missing: install the Debian package `python3`") }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../GitTests/Fixtures/git-http-server.py").standardized.path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, root, Self.username]
-        var environment = GitCLI.environment(home: NSTemporaryDirectory())
-        environment["GIT_HTTP_TEST_PASSWORD"] = Self.password
-        process.environment = environment
-        input = Pipe()
-        let output = Pipe()
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            throw ToolMissing(description: "git-http-server.py did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-        }
-        self.port = port
+        server = try SmartHTTPGitServer(root: root, username: Self.username, password: .fixed(Self.password),
+                                        environment: GitCLI.environment(home: NSTemporaryDirectory()), logPath: log)
     }
+
+    var port: Int { server.port }
 
     func url(_ name: String, withCredentials: Bool = false) -> String {
-        withCredentials ? "http://\(Self.username):\(Self.password)@127.0.0.1:\(port)/\(name)" : "http://127.0.0.1:\(port)/\(name)"
+        withCredentials ? "http://\(Self.username):\(Self.password)@127.0.0.1:\(port)/\(name)" : server.url(name)
     }
 
-    func stop() {
-        if process.isRunning { process.terminate() }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
+    func stop() { server.stop() }
 }
 
-struct ToolMissing: Error, CustomStringConvertible {
-    let description: String
-}
