@@ -12,7 +12,7 @@ public struct SpecParser {
     static let deployKeys = ["driver", "run", "teardown", "url"]
     static let healthKeys = ["path", "timeout"]
     static let neutralizeKeys = ["mail", "crons", "forbid"]
-    static let promotionKeys = ["from", "label", "approvers"]
+    static let promotionKeys = ["from", "label", "approvers", "required", "require_checks", "allow_direct_push"]
     /// Variables Slipway sets itself; a spec may not override them.
     public static let reservedVariables: Set<String> = ["PORT", "PATH", "HOME"]
 
@@ -113,8 +113,8 @@ public struct SpecParser {
         if let kind, kind == .production, map["promotion"] == nil {
             error(root, "production moves only by promotion: add 'promotion: { from: staging, label: promote, approvers: [...] }'")
         }
-        if let kind, kind != .production, let node = map["promotion"] {
-            error(node, "'promotion' applies to production environments only")
+        if let kind, kind == .preview, let node = map["promotion"] {
+            error(node, "'promotion' applies to staging and production environments (previews follow pull requests)")
         }
         if let kind, kind != .preview, let node = map["ttl"] {
             error(node, "'ttl' applies to preview environments only")
@@ -331,7 +331,34 @@ public struct SpecParser {
         } else {
             error(node, "promotion.approvers is required: the people whose label promotes to production")
         }
+        if let requiredNode = map["required"] {
+            if let count = requiredNode.int, count >= 1 {
+                promotion.required = count
+                if !promotion.approvers.isEmpty, !promotion.approvers.contains(where: { $0.contains("/") }), count > Set(promotion.approvers.map { $0.lowercased() }).count {
+                    error(requiredNode, "promotion.required is \(count) but only \(Set(promotion.approvers.map { $0.lowercased() }).count) approver(s) are named: it could never be met")
+                }
+            } else {
+                error(requiredNode, "promotion.required must be a whole number of approvals, at least 1")
+            }
+        }
+        for (key, apply) in [("require_checks", { (value: Bool) in promotion.requireChecks = value }),
+                             ("allow_direct_push", { (value: Bool) in promotion.allowDirectPush = value })] {
+            guard let flag = map[key] else { continue }
+            if let value = flag.bool { apply(value) } else { error(flag, "promotion.\(key) must be true or false") }
+        }
+        for approver in promotion.approvers where !Self.isApproverName(approver) {
+            if let node = map["approvers"] { error(node, "promotion.approvers: '\(approver)' is not a GitHub login or org/team slug") }
+        }
         return promotion
+    }
+
+    /// A GitHub login (letters, digits, single dashes; at most 39) or `org/team`.
+    static func isApproverName(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 100 && part.first != "-" && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+        }
     }
 
     // MARK: - Checks across the file

@@ -56,8 +56,8 @@ public struct SpecSet: Sendable, Equatable {
                 }
             }
             if let promotion = spec.promotion,
-               !sorted.contains(where: { $0.name == promotion.from && $0.kind == .staging }) {
-                at(spec, ["promotion.from"], "promotion.from '\(promotion.from)' names no staging environment in these specs")
+               !sorted.contains(where: { $0.name == promotion.from && $0.kind != .preview && $0.name != spec.name }) {
+                at(spec, ["promotion.from"], "promotion.from '\(promotion.from)' names no staging or production environment in these specs")
             }
         }
         return diagnostics

@@ -210,7 +210,7 @@ struct SpecSetTests {
         promotion: { from: stagin, label: promote, approvers: [octocat] }
         """
         let (_, found) = SpecSet.load(files: [("a.yaml", Self.staging), ("p.yaml", production)])
-        #expect(found.map(\.description) == ["p.yaml:5:20: error: promotion.from 'stagin' names no staging environment in these specs"])
+        #expect(found.map(\.description) == ["p.yaml:5:20: error: promotion.from 'stagin' names no staging or production environment in these specs"])
     }
 
     @Test("the project's own example specs are valid")
@@ -277,5 +277,46 @@ extension SpecParserTests {
         // A name glob allows it.
         let glob = GrantTable([Grant(name: "stripe-test", source: .env("K"), environments: ["pr-*"])])
         #expect(SpecSet.load(files: [(file, validPreview)], grants: glob).diagnostics.isEmpty)
+    }
+}
+
+@Suite("Environment spec parsing: promotion")
+struct PromotionSpecTests {
+    static let production = """
+    kind: production
+    name: production
+    match: { branch: production }
+    deploy: { run: "sh serve.sh" }
+    promotion:
+      from: staging
+      label: promote
+      approvers: [alice, bob, acme/release]
+      required: 2
+      require_checks: true
+      allow_direct_push: false
+    """
+
+    @Test("required, require_checks and allow_direct_push are read; defaults are 1, false, false")
+    func keys() throws {
+        let spec = try #require(SpecParser.parse(Self.production, file: "environments/production.yaml").spec)
+        #expect(spec.promotion == EnvironmentSpec.Promotion(from: "staging", label: "promote", approvers: ["alice", "bob", "acme/release"],
+                                                            required: 2, requireChecks: true, allowDirectPush: false))
+        let minimal = Self.production.replacingOccurrences(of: "\n  required: 2\n  require_checks: true\n  allow_direct_push: false", with: "")
+        let defaults = try #require(SpecParser.parse(minimal, file: "environments/production.yaml").spec)
+        #expect(defaults.promotion?.required == 1)
+        #expect(defaults.promotion?.requireChecks == false)
+        #expect(defaults.promotion?.allowDirectPush == false)
+    }
+
+    @Test("bad promotion values are errors at their position")
+    func badValues() {
+        let zero = Self.production.replacingOccurrences(of: "required: 2", with: "required: 0")
+        #expect(diagnostics(zero).first?.message.contains("at least 1") == true)
+        let impossible = Self.production.replacingOccurrences(of: "approvers: [alice, bob, acme/release]", with: "approvers: [alice]")
+        #expect(diagnostics(impossible).first?.message.contains("could never be met") == true)
+        let notBool = Self.production.replacingOccurrences(of: "require_checks: true", with: "require_checks: maybe")
+        #expect(diagnostics(notBool).first?.message.contains("true or false") == true)
+        let badLogin = Self.production.replacingOccurrences(of: "acme/release", with: "\"not a login\"")
+        #expect(diagnostics(badLogin).first?.message.contains("not a GitHub login") == true)
     }
 }

@@ -168,15 +168,29 @@ public struct EnvironmentSpec: Sendable, Equatable {
         }
     }
 
+    /// How an environment moves: only by an approved promotion PR from `from`'s branch into
+    /// its own (production, or any environment of a chain such as qa -> staging -> production).
     public struct Promotion: Sendable, Equatable {
         public var from: String
         public var label: String
+        /// GitHub logins and `org/team` slugs whose label or approving review counts.
         public var approvers: [String]
+        /// Distinct approvals needed (the PR's author never counts).
+        public var required: Int
+        /// The head's combined status and check runs must be green.
+        public var requireChecks: Bool
+        /// A push to the branch that the bot did not make is deployed anyway (default: reported
+        /// as unapproved and not deployed).
+        public var allowDirectPush: Bool
 
-        public init(from: String, label: String = "promote", approvers: [String] = []) {
+        public init(from: String, label: String = "promote", approvers: [String] = [], required: Int = 1,
+                    requireChecks: Bool = false, allowDirectPush: Bool = false) {
             self.from = from
             self.label = label
             self.approvers = approvers
+            self.required = required
+            self.requireChecks = requireChecks
+            self.allowDirectPush = allowDirectPush
         }
     }
 }
