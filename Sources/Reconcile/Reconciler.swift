@@ -180,7 +180,9 @@ public final class Reconciler: @unchecked Sendable {
             let mainSpecs = try reader.specs(repo, at: mainSHA)
             var patterns: [Glob] = []
             if case .specs(let specs) = mainSpecs {
-                patterns = specs.compactMap { $0.spec.kind == .staging ? $0.spec.match.branch.map(Glob.init) : nil }
+                // Every branch environment (staging, production, the steps of a promotion chain)
+                // follows a branch named by the default branch's (trusted) specs.
+                patterns = specs.compactMap { $0.spec.kind != .preview ? $0.spec.match.branch.map(Glob.init) : nil }
             } else {
                 inputs.branches.append(Candidate(source: .branch(name: defaultBranch), sha: mainSHA, specs: mainSpecs))
             }

@@ -266,3 +266,72 @@ struct PlannerTrustTests {
         #expect(plan.changes.first { $0.environment == "staging" }?.specSHA == "m1")
     }
 }
+
+@Suite("Planner: promoted environments and pins")
+struct PlannerPromotionTests {
+    static let target = EnvironmentSpec(
+        file: "environments/production.yaml", kind: .production, name: "production", match: .init(branch: "production"),
+        deploy: .init(run: "sh serve.sh"), promotion: .init(from: "staging", label: "promote", approvers: ["alice"]))
+
+    func branch(_ sha: String, spec: EnvironmentSpec = target) -> Candidate {
+        Candidate(source: .branch(name: "production"), sha: sha, specs: .specs([ResolvedSpec(spec: spec, contentID: "x-\(sha)")]))
+    }
+
+    func approved(_ sha: String) -> [String: ApprovedPromotion] {
+        ["production": ApprovedPromotion(environment: "production", sha: sha, from: "staging", approvers: ["alice"], gates: [],
+                                         promotedFrom: nil, pullRequest: 9, at: P.now)]
+    }
+
+    @Test("a promoted environment deploys its branch head only when Slipway promoted exactly that SHA")
+    func onlyApproved() {
+        let first = Planner.plan(desired: DesiredInputs(branches: [branch("p1")]), current: CurrentState(), now: P.now)
+        #expect(first.changes.isEmpty)
+        #expect(first.actions.first?.reason.contains("moves only by promotion from staging") == true)
+        #expect(first.unapproved.isEmpty)
+        let shipped = Planner.plan(desired: DesiredInputs(branches: [branch("p1")], promotions: approved("p1")), current: CurrentState(), now: P.now)
+        #expect(shipped.changes.map { "\($0.kind.rawValue) \($0.environment) \($0.sha ?? "")" } == ["create production p1"])
+        #expect(shipped.changes.first?.environmentKind == .production)
+    }
+
+    @Test("a push to the branch that Slipway did not make is not deployed and is reported; allow_direct_push deploys it")
+    func directPush() {
+        let running = CurrentState(environments: [P.env("production", sha: "p1", content: "x-p1", kind: .production)])
+        let plan = Planner.plan(desired: DesiredInputs(branches: [branch("p2")], promotions: approved("p1")), current: running, now: P.now)
+        #expect(plan.changes.isEmpty, "the running production is neither updated nor torn down")
+        #expect(plan.unapproved == [UnapprovedPush(environment: "production", branch: "production", sha: "p2", running: "p1")])
+        var open = Self.target
+        open.promotion?.allowDirectPush = true
+        let allowed = Planner.plan(desired: DesiredInputs(branches: [branch("p2", spec: open)], promotions: approved("p1")), current: running, now: P.now)
+        #expect(allowed.changes.map { "\($0.kind.rawValue) \($0.environment)" } == ["update production"])
+        #expect(allowed.unapproved.isEmpty)
+    }
+
+    @Test("a pinned environment is kept as it is; a pinned teardown is not brought back")
+    func pins() {
+        let staging = Candidate(source: .branch(name: "main"), sha: "m2", specs: .specs([ResolvedSpec(spec: P.staging, contentID: "s-m2")]))
+        let running = CurrentState(environments: [P.env("staging", sha: "m0", content: "s-m0", kind: .staging)])
+        let pin = EnvironmentPin(environment: "staging", action: .rollback, sha: "m0", actor: "alice", reason: "broken login", at: P.now)
+        let kept = Planner.plan(desired: DesiredInputs(branches: [staging], pins: ["staging": pin]), current: running, now: P.now)
+        #expect(kept.changes.isEmpty)
+        #expect(kept.actions.contains { $0.environment == "staging" && $0.reason.contains("pinned by alice (rollback to m0: broken login)") })
+        // Unpinned, it follows main again.
+        #expect(P.plan(DesiredInputs(branches: [staging]), running) == ["update staging"])
+        // Torn down by hand: not brought back.
+        let down = EnvironmentPin(environment: "staging", action: .teardown, sha: nil, actor: "bob", reason: nil, at: P.now)
+        #expect(Planner.plan(desired: DesiredInputs(branches: [staging], pins: ["staging": down]), current: CurrentState(), now: P.now).changes.isEmpty)
+    }
+
+    @Test("'behind' compares code, not specs: a target running the same code as its source is not behind")
+    func behindComparesCode() {
+        var stagingSpec = P.staging
+        stagingSpec.match.branch = "main"
+        let specs = SpecsAtCommit.specs([ResolvedSpec(spec: stagingSpec, contentID: "s"), ResolvedSpec(spec: Self.target, contentID: "x")])
+        let main = Candidate(source: .branch(name: "main"), sha: "m1", specs: specs)
+        let current = CurrentState(environments: [P.env("staging", sha: "m1", content: "s-m1", kind: .staging),
+                                                  P.env("production", sha: "p1", content: "x-p1", kind: .production)])
+        let same = Planner.plan(desired: DesiredInputs(branches: [main], codeIDs: ["m1": "code-A", "p1": "code-A"]), current: current, now: P.now)
+        #expect(!same.notes.contains { $0.contains("is behind") })
+        let behind = Planner.plan(desired: DesiredInputs(branches: [main], codeIDs: ["m1": "code-B", "p1": "code-A"]), current: current, now: P.now)
+        #expect(behind.notes.contains { $0.contains("production is behind staging") })
+    }
+}

@@ -95,11 +95,22 @@ public struct DesiredInputs: Sendable, Equatable {
     public var grants: GrantTable?
     /// Whether a forge is configured (without one, forks are never built).
     public var forgeConfigured: Bool
+    /// The latest promotion the bot shipped, per promoted environment.
+    public var promotions: [String: ApprovedPromotion]
+    /// Environments held by a person's explicit action.
+    public var pins: [String: EnvironmentPin]
+    /// The code id (tree hash without Slipway's paths and specs) of commits the planner compares
+    /// across environments (what runs on a promotion's source and target).
+    public var codeIDs: [String: String]
 
-    public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true) {
+    public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true,
+                promotions: [String: ApprovedPromotion] = [:], pins: [String: EnvironmentPin] = [:], codeIDs: [String: String] = [:]) {
         self.pullRequests = pullRequests
         self.branches = branches
         self.grants = grants
         self.forgeConfigured = forgeConfigured
+        self.promotions = promotions
+        self.pins = pins
+        self.codeIDs = codeIDs
     }
 }

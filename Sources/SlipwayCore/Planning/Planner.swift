@@ -47,11 +47,14 @@ public struct Plan: Sendable, Equatable {
     public var notes: [String]
     /// Per open PR, in PR order: why it is not built, or what its spec changes will do.
     public var notices: [PullRequestNotice]
+    /// Heads of promoted environments' branches that the bot did not put there.
+    public var unapproved: [UnapprovedPush]
 
-    public init(actions: [PlannedAction], notes: [String] = [], notices: [PullRequestNotice] = []) {
+    public init(actions: [PlannedAction], notes: [String] = [], notices: [PullRequestNotice] = [], unapproved: [UnapprovedPush] = []) {
         self.actions = actions
         self.notes = notes
         self.notices = notices
+        self.unapproved = unapproved
     }
 
     /// Only the actions that change something.
@@ -78,6 +81,7 @@ public enum Planner {
         var absentBecause: [String: String] = [:]
         var actions: [PlannedAction] = []
         var notes: [String] = []
+        var unapproved: [UnapprovedPush] = []
 
         var notices: [PullRequestNotice] = []
         // Branch environments' names are claimed first: a preview never takes one.
@@ -181,34 +185,72 @@ public enum Planner {
             case .invalid(let problems):
                 actions.append(PlannedAction(kind: .none, environment: "branch \(branch)", sha: candidate.sha,
                                              reason: "branch '\(branch)': the specs at \(short(candidate.sha)) are invalid (\(problems.first ?? "")); fix them to deploy"))
-                for env in current.environments where env.kind == .staging && env.status.isLive && desired[env.name] == nil {
+                for env in current.environments where env.kind != .preview && env.status.isLive && desired[env.name] == nil {
                     desired[env.name] = Desired(name: env.name, kind: env.kind, sha: env.sha, contentID: env.contentID,
                                                 specFile: "", why: "kept while the specs are invalid")
                 }
             case .specs(let specs):
-                for resolved in specs where resolved.spec.kind == .staging && resolved.spec.match.branch.map({ Glob($0).matches(branch) }) == true {
-                    if let grants = inputs.grants {
-                        let refusals = grants.refusals(for: resolved.spec, environment: resolved.spec.name)
-                        if !refusals.isEmpty {
-                            actions.append(PlannedAction(kind: .none, environment: resolved.spec.name, environmentKind: .staging, sha: candidate.sha,
-                                                         reason: "branch '\(branch)' at \(short(candidate.sha)): \(refusals.joined(separator: "; ")); not deployed"))
-                            if let env = current.environments.first(where: { $0.name == resolved.spec.name && $0.status.isLive }) {
-                                desired[env.name] = Desired(name: env.name, kind: env.kind, sha: env.sha, contentID: env.contentID,
-                                                            specFile: "", why: "kept while a grant is refused")
+                for resolved in specs where resolved.spec.kind != .preview && resolved.spec.match.branch.map({ Glob($0).matches(branch) }) == true {
+                    let spec = resolved.spec
+                    let running = current.environments.first { $0.name == spec.name && $0.status.isLive }
+                    func keep(_ why: String) {
+                        if let running, desired[running.name] == nil {
+                            desired[running.name] = Desired(name: running.name, kind: running.kind, sha: running.sha, contentID: running.contentID,
+                                                            specFile: "", why: why)
+                        }
+                    }
+                    if let pin = inputs.pins[spec.name] {
+                        if pin.sha == nil {
+                            absentBecause[spec.name] = "\(spec.name) is \(pin.summary); `slipway env unpin \(spec.name)` lets it follow '\(branch)' again"
+                        } else {
+                            keep("\(spec.name) is \(pin.summary); it follows '\(branch)' again after the next promotion or `slipway env unpin \(spec.name)`")
+                            if running == nil {
+                                actions.append(PlannedAction(kind: .none, environment: spec.name, environmentKind: spec.kind, sha: pin.sha,
+                                                             reason: "\(spec.name) is \(pin.summary)"))
                             }
+                        }
+                        continue
+                    }
+                    if let grants = inputs.grants {
+                        let refusals = grants.refusals(for: spec, environment: spec.name)
+                        if !refusals.isEmpty {
+                            actions.append(PlannedAction(kind: .none, environment: spec.name, environmentKind: spec.kind, sha: candidate.sha,
+                                                         reason: "branch '\(branch)' at \(short(candidate.sha)): \(refusals.joined(separator: "; ")); not deployed"))
+                            keep("kept while a grant is refused")
                             continue
                         }
                     }
-                    desired[resolved.spec.name] = Desired(name: resolved.spec.name, kind: .staging, sha: candidate.sha,
-                                                          contentID: resolved.contentID, specFile: resolved.spec.file,
-                                                          specSHA: candidate.specSHA, why: "branch '\(branch)' at \(short(candidate.sha))")
+                    if let promotion = spec.promotion, !promotion.allowDirectPush {
+                        let approved = inputs.promotions[spec.name]
+                        if approved?.sha != candidate.sha {
+                            if approved == nil && running == nil {
+                                actions.append(PlannedAction(kind: .none, environment: spec.name, environmentKind: spec.kind, sha: candidate.sha,
+                                                             reason: "\(spec.name) moves only by promotion from \(promotion.from): '\(branch)' at \(short(candidate.sha)) was not promoted by Slipway; approve the promotion pull request"))
+                            } else {
+                                unapproved.append(UnapprovedPush(environment: spec.name, branch: branch, sha: candidate.sha, running: running?.sha))
+                                actions.append(PlannedAction(kind: .none, environment: spec.name, environmentKind: spec.kind, sha: candidate.sha,
+                                                             reason: "'\(branch)' moved to \(short(candidate.sha)) without an approved promotion; not deployed (\(spec.name) keeps \(running.map { short($0.sha) } ?? "nothing"))"))
+                            }
+                            keep("kept: \(spec.name) moves only by approved promotion")
+                            continue
+                        }
+                    }
+                    let why = spec.promotion != nil && !(spec.promotion?.allowDirectPush ?? false)
+                        ? "promoted from \(spec.promotion?.from ?? "?") at \(short(candidate.sha))"
+                        : "branch '\(branch)' at \(short(candidate.sha))"
+                    desired[spec.name] = Desired(name: spec.name, kind: spec.kind, sha: candidate.sha,
+                                                 contentID: resolved.contentID, specFile: spec.file, specSHA: candidate.specSHA, why: why)
                 }
-                if let production = specs.first(where: { $0.spec.kind == .production }), let from = production.spec.promotion?.from,
-                   let staging = current.environments.first(where: { $0.name == from && $0.status == .healthy }) {
-                    let running = current.environments.first { $0.name == production.spec.name && $0.status.isLive }
-                    if running?.contentID != staging.contentID {
-                        let label = production.spec.promotion?.label ?? "promote"
-                        notes.append("\(production.spec.name) is behind \(from): \(from) runs \(short(staging.sha)), \(production.spec.name) runs \(running.map { short($0.sha) } ?? "nothing"); promote with the label '\(label)'")
+                for resolved in specs where resolved.spec.promotion != nil {
+                    let target = resolved.spec
+                    guard let from = target.promotion?.from,
+                          let source = current.environments.first(where: { $0.name == from && $0.status == .healthy }) else { continue }
+                    let running = current.environments.first { $0.name == target.name && $0.status.isLive }
+                    let sourceCode = inputs.codeIDs[source.sha] ?? source.sha
+                    let targetCode = running.map { inputs.codeIDs[$0.sha] ?? $0.sha }
+                    if sourceCode != targetCode {
+                        let label = target.promotion?.label ?? "promote"
+                        notes.append("\(target.name) is behind \(from): \(from) runs \(short(source.sha)), \(target.name) runs \(running.map { short($0.sha) } ?? "nothing"); promote with the label '\(label)'")
                     }
                 }
             }
@@ -275,7 +317,7 @@ public enum Planner {
         }
 
         actions.sort(by: order)
-        return Plan(actions: actions, notes: Array(Set(notes)).sorted(), notices: notices)
+        return Plan(actions: actions, notes: Array(Set(notes)).sorted(), notices: notices, unapproved: unapproved)
     }
 
     static func number(_ candidate: Candidate) -> Int {
