@@ -274,6 +274,14 @@ struct PromotionForgeTests {
         }
         #expect(duplicate.kind == .unexpectedStatus(422))
         #expect(duplicate.description.contains("create a pull request"))
+        // Through the performer, a refusal gets a second look (another replica may have opened it
+        // meanwhile), then is reported.
+        harness.fake.clearRequests()
+        let refused = try #require(throws: ForgeError.self) {
+            try GitHubUpdatePerformer(client: harness.client).apply(.pullRequest(PullRequestUpdate(head: "staging", base: "nope", title: "t", body: "")))
+        }
+        #expect(refused.kind == .unexpectedStatus(422))
+        #expect(harness.fake.requests.map(\.method) == ["GET", "POST", "GET", "POST"])
         // PR numbers are shared with issues.
         harness.fake.addComment(issue: 40, body: "an issue")
         #expect(try harness.client.createPullRequest(title: "t", head: "production", base: "staging", body: "").number == 41)

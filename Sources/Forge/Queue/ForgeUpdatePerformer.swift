@@ -90,12 +90,18 @@ public final class GitHubUpdatePerformer: ForgeUpdatePerformer, @unchecked Senda
     }
 
     /// Finds the open pull request from head into base and updates it when it differs, or opens it.
-    private func keepPullRequest(_ update: PullRequestUpdate) throws(ForgeError) -> ForgeUpdateOutcome {
+    /// When GitHub refuses the creation (422) because another replica opened it meanwhile, the
+    /// one found on a second look is updated instead.
+    private func keepPullRequest(_ update: PullRequestUpdate, secondLook: Bool = false) throws(ForgeError) -> ForgeUpdateOutcome {
         let open = try client.listOpenPullRequests(headBranch: update.head, base: update.base)
             .filter { $0.head.ref == update.head && $0.base.ref == update.base }
         guard let pull = open.min(by: { $0.number < $1.number }) else {
-            let created = try client.createPullRequest(title: update.title, head: update.head, base: update.base, body: update.body)
-            return .pullRequest(number: created.number, action: .created)
+            do {
+                let created = try client.createPullRequest(title: update.title, head: update.head, base: update.base, body: update.body)
+                return .pullRequest(number: created.number, action: .created)
+            } catch where error.kind == .unexpectedStatus(422) && !secondLook {
+                return try keepPullRequest(update, secondLook: true)
+            }
         }
         // Compared as they would be sent: the client masks secrets in both.
         let title = client.redact(update.title), body = client.redact(update.body)
