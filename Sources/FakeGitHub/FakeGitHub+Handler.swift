@@ -59,10 +59,13 @@ extension FakeGitHub {
         }
         guard request.path.hasPrefix(repoPrefix + "/") else { return Self.message(404, "Not Found") }
         let rest = Array(parts.dropFirst(4)) // after "", "repos", owner, repo
-        let scope: Scope = switch rest.first {
-        case "pulls": .pullRequests
-        case "statuses": .statuses
-        case "collaborators": .metadata
+        let scope: Scope = switch (rest.first, rest.count > 2 ? rest[2] : nil) {
+        case ("pulls", _): .pullRequests
+        case ("statuses", _), ("commits", "status"): .statuses
+        case ("commits", "check-runs"): .checks
+        case ("commits", _): .contents
+        case ("deployments", _): .deployments
+        case ("collaborators", _): .metadata
         default: .issues
         }
         if let status = grant.denied[scope] {
@@ -72,8 +75,14 @@ extension FakeGitHub {
         switch (request.method, rest.count, rest.first) {
         case ("GET", 1, "pulls"):
             return listPulls(request)
+        case ("POST", 1, "pulls"):
+            return createPull(request, login: grant.login)
         case ("GET", 2, "pulls"):
             return getPull(rest[1])
+        case ("PATCH", 2, "pulls"):
+            return updatePull(request, number: rest[1])
+        case ("GET", 3, "pulls") where rest[2] == "reviews":
+            return listReviews(request, number: rest[1])
         case ("GET", 3, "issues") where rest[2] == "comments":
             return listComments(request, issue: rest[1])
         case ("POST", 3, "issues") where rest[2] == "comments":
@@ -84,10 +93,26 @@ extension FakeGitHub {
             return deleteComment(id: rest[2])
         case ("GET", 3, "issues") where rest[2] == "labels":
             return listLabels(request, issue: rest[1])
+        case ("POST", 3, "issues") where rest[2] == "labels":
+            return addLabels(request, issue: rest[1], login: grant.login)
         case ("DELETE", 4, "issues") where rest[2] == "labels":
             return removeLabel(issue: rest[1], name: rest[3])
         case ("POST", 2, "statuses"):
             return createStatus(request, sha: rest[1], login: grant.login)
+        case ("GET", 3, "commits") where rest[2] == "status":
+            return combinedStatus(request, ref: rest[1])
+        case ("GET", 3, "commits") where rest[2] == "check-runs":
+            return listCheckRuns(request, ref: rest[1])
+        case ("POST", 3, "commits") where rest[2] == "comments":
+            return createCommitComment(request, sha: rest[1], login: grant.login)
+        case ("GET", 1, "deployments"):
+            return listDeployments(request)
+        case ("POST", 1, "deployments"):
+            return createDeployment(request, login: grant.login)
+        case ("GET", 3, "deployments") where rest[2] == "statuses":
+            return listDeploymentStatuses(request, id: rest[1])
+        case ("POST", 3, "deployments") where rest[2] == "statuses":
+            return createDeploymentStatus(request, id: rest[1], login: grant.login)
         case ("GET", 3, "collaborators") where rest[2] == "permission":
             return permission(rest[1])
         default:
@@ -155,7 +180,8 @@ extension FakeGitHub {
                      "html_url": "https://github.com/apps/\(app.slug)", "description": "", "external_url": "https://example.com",
                      "created_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
                      "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
-                     "permissions": ["issues": "write", "statuses": "write", "pull_requests": "read", "metadata": "read"],
+                     "permissions": ["issues": "write", "statuses": "write", "pull_requests": "write", "metadata": "read", "checks": "read",
+                                     "deployments": "write", "contents": "write"],
                      "events": ["pull_request", "push"]])
     }
 
@@ -171,14 +197,21 @@ extension FakeGitHub {
         // Before answering, so whoever watches knows the token before the client uses it.
         for observe in observers { observe(token) }
         return .jsonObject(status: 201, ["token": token, "expires_at": Self.iso8601(expiresAt),
-                                         "permissions": ["issues": "write", "statuses": "write", "pull_requests": "read", "metadata": "read"]])
+                                         "permissions": ["issues": "write", "statuses": "write", "pull_requests": "write", "metadata": "read",
+                                                         "checks": "read", "deployments": "write", "contents": "write"]])
     }
 
     // MARK: Pull requests
 
     private func listPulls(_ request: HTTPRequest) -> HTTPResponse {
         let wanted = request.queryValue("state") ?? "open"
-        let pulls = state.withLock { $0.pulls.values.filter { wanted == "all" || $0.state == wanted }.sorted { $0.number > $1.number } }
+        let head = request.queryValue("head"), base = request.queryValue("base")
+        let pulls = state.withLock {
+            $0.pulls.values.filter { pull in
+                (wanted == "all" || pull.state == wanted) && (base == nil || pull.baseRef == base)
+                    && (head == nil || headLabel(pull) == head)
+            }.sorted { $0.number > $1.number }
+        }
         let labels = state.withLock { $0.labels }
         return paginate(request, pulls.map { pullJSON($0, labels: labels[$0.number] ?? []) })
     }
@@ -189,13 +222,20 @@ extension FakeGitHub {
         return .jsonObject(pullJSON(pull, labels: labels))
     }
 
-    private func pullJSON(_ pull: PullRequest, labels: [String]) -> [String: Any] {
+    /// `OWNER:BRANCH` of the pull request's head (the fork's owner for a fork).
+    func headLabel(_ pull: PullRequest) -> String {
+        let headOwner = pull.headRepository.map { String($0.split(separator: "/").first ?? "") } ?? owner
+        return "\(headOwner):\(pull.headRef)"
+    }
+
+    func pullJSON(_ pull: PullRequest, labels: [String]) -> [String: Any] {
         let full = "\(owner)/\(repo)"
         return [
+            "body": pull.body, "merged_at": pull.mergedAt.map(Self.iso8601) ?? NSNull(),
             "id": 100_000 + pull.number, "number": pull.number, "state": pull.state, "title": pull.title, "draft": false,
             "url": "\(baseURL)/repos/\(full)/pulls/\(pull.number)", "html_url": "https://github.com/\(full)/pull/\(pull.number)",
             "user": ["login": pull.author, "id": 1, "type": "User"],
-            "head": ["ref": pull.headRef, "sha": pull.headSHA, "label": "\(owner):\(pull.headRef)", "repo": ["full_name": pull.headRepository ?? full]],
+            "head": ["ref": pull.headRef, "sha": pull.headSHA, "label": headLabel(pull), "repo": ["full_name": pull.headRepository ?? full]],
             "base": ["ref": pull.baseRef, "sha": String(repeating: "0", count: 40), "label": "\(owner):\(pull.baseRef)", "repo": ["full_name": full]],
             "labels": labels.enumerated().map { ["id": $0.offset + 1, "name": $0.element, "color": "ededed"] },
             "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
@@ -262,6 +302,7 @@ extension FakeGitHub {
             state.labels[number] = names
             return names
         }
+        if remaining != nil, let number = Int(issue) { state.withLock { $0.labelActors[number]?[name] = nil } }
         guard let remaining else { return Self.message(404, "Label does not exist") }
         return .jsonObject(remaining.enumerated().map { ["id": $0.offset + 1, "name": $0.element] })
     }
@@ -293,13 +334,18 @@ extension FakeGitHub {
     // MARK: Helpers
 
     /// One page of `items` with GitHub's `Link` header.
-    private func paginate(_ request: HTTPRequest, _ items: [[String: Any]]) -> HTTPResponse {
+    func paginate(_ request: HTTPRequest, _ items: [[String: Any]]) -> HTTPResponse {
+        paginate(request, items) { $0 }
+    }
+
+    /// One page of `items`, wrapped by `wrap` (e.g. `{"total_count": …, "check_runs": page}`).
+    func paginate(_ request: HTTPRequest, _ items: [[String: Any]], wrap: ([[String: Any]]) -> Any) -> HTTPResponse {
         let perPage = min(100, max(1, Int(request.queryValue("per_page") ?? "") ?? 30))
         let page = max(1, Int(request.queryValue("page") ?? "") ?? 1)
         let lastPage = max(1, (items.count + perPage - 1) / perPage)
         let start = min(items.count, (page - 1) * perPage)
         let slice = Array(items[start..<min(items.count, start + perPage)])
-        var response = HTTPResponse.jsonObject(slice)
+        var response = HTTPResponse.jsonObject(wrap(slice))
         var links: [String] = []
         func link(_ number: Int, _ rel: String) {
             var query = request.queryItems.filter { $0.name != "page" }.map { "\($0.name)=\($0.value ?? "")" }

@@ -42,6 +42,12 @@ extension FakeGitHub {
         case metadata
         /// `GET /user` (GitHub refuses installation tokens there; a test may refuse others).
         case user
+        /// Check runs (`commits/{ref}/check-runs`).
+        case checks
+        /// Deployments and their statuses.
+        case deployments
+        /// Repository contents: commit comments (`commits/{sha}/comments`).
+        case contents
     }
 
     /// A token the fake accepts: the login it acts as, and scopes refused with 403 or 404.
@@ -65,6 +71,75 @@ extension FakeGitHub {
         /// `owner/name` of the repository the head branch lives in: nil for this repository, a
         /// fork's name otherwise.
         public var headRepository: String?
+        public var body: String = ""
+        /// Set when the base branch was moved to the head commit (`setBranch`): GitHub then
+        /// records the pull request as merged and closes it.
+        public var mergedAt: Date?
+    }
+
+    /// A review of a pull request (`addReview`).
+    public struct Review: Sendable, Equatable {
+        public var id: Int
+        public var pullRequest: Int
+        public var login: String
+        /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+        public var state: String
+        /// The head commit the review was given at.
+        public var commitID: String
+        public var submittedAt: Date
+    }
+
+    /// A check run on a commit (`setCheckRun`).
+    public struct CheckRun: Sendable, Equatable {
+        public var id: Int
+        public var sha: String
+        public var name: String
+        /// `queued`, `in_progress` or `completed`.
+        public var status: String
+        /// Set when completed: `success`, `failure`, `neutral`, `cancelled`, `skipped`, `timed_out`, ...
+        public var conclusion: String?
+    }
+
+    /// A GitHub Deployment as created through the API.
+    public struct Deployment: Sendable, Equatable {
+        public var id: Int
+        public var sha: String
+        public var ref: String
+        public var environment: String
+        public var task: String
+        public var description: String
+        public var transientEnvironment: Bool
+        public var productionEnvironment: Bool
+        /// As sent (GitHub defaults it to true; Slipway must send false).
+        public var autoMerge: Bool
+        /// As sent; nil when the field was left out (GitHub then checks every context).
+        public var requiredContexts: [String]?
+        /// The payload's values (non-string values as their JSON text).
+        public var payload: [String: String]
+        public var creator: String
+        public var createdAt: Date
+    }
+
+    /// A status of a deployment.
+    public struct DeploymentStatus: Sendable, Equatable {
+        public var id: Int
+        public var deploymentID: Int
+        public var state: String
+        public var description: String
+        public var environmentURL: String?
+        public var logURL: String?
+        public var creator: String
+        /// Added by GitHub itself (`auto_inactive` after a newer success), not by a request.
+        public var automatic: Bool
+        public var createdAt: Date
+    }
+
+    /// A comment on a commit.
+    public struct CommitComment: Sendable, Equatable {
+        public var id: Int
+        public var sha: String
+        public var body: String
+        public var login: String
     }
 
     public struct Comment: Sendable, Equatable {

@@ -17,6 +17,16 @@ import Synchronization
 /// `addComment`); and can be told to fail the next requests (5xx, rate limits with
 /// `X-RateLimit-Reset` or `Retry-After`, slow answers).
 ///
+/// For promotion it also keeps branches (`setBranch`: the SHA a branch points at, which moves the
+/// head of open pull requests from it and marks merged those whose head the base reached),
+/// creates and updates pull requests (numbers shared with issues; `head=OWNER:BRANCH` and `base`
+/// filters; 422 for an unknown branch or a second open pull request for the same branches),
+/// reviews (`addReview`), labels with who added them (`labeledBy`), the combined status computed
+/// from the statuses it holds (GitHub's rules: `pending` when there are none), check runs
+/// (`setCheckRun`), deployments and their statuses (`deployments(environment:)`,
+/// `deploymentStatuses(id:)`; `auto_inactive` as GitHub does it; 409 when `required_contexts`
+/// fail) and commit comments (`commitComments(sha:)`).
+///
 /// Thread-safe: the state is behind one lock; handlers run on the server's threads.
 public final class FakeGitHub: Sendable {
     public let owner: String
@@ -36,6 +46,15 @@ public final class FakeGitHub: Sendable {
         var statuses: [Status] = []
         var labels: [Int: [String]] = [:]
         var permissions: [String: String] = [:]
+        var branches: [String: String] = [:]
+        var reviews: [Review] = []
+        /// Per issue, per label: the login that added it through the API or `addLabel`.
+        var labelActors: [Int: [String: String]] = [:]
+        var checkRuns: [CheckRun] = []
+        var deployments: [Deployment] = []
+        /// Oldest first.
+        var deploymentStatuses: [DeploymentStatus] = []
+        var commitComments: [CommitComment] = []
         var failures: [(failure: Failure, pathContains: String?)] = []
         var requests: [RecordedRequest] = []
         var nextID = 1000
@@ -110,6 +129,65 @@ public final class FakeGitHub: Sendable {
         }
     }
 
+    /// Points `branch` at `sha`, as a push does: open pull requests from `branch` (of this
+    /// repository) get `sha` as their head, and open pull requests into `branch` whose head is
+    /// `sha` are closed as merged (GitHub's behaviour when the base is fast-forwarded to the head).
+    public func setBranch(_ branch: String, sha: String) {
+        state.withLock { state in
+            state.branches[branch] = sha
+            state.clock = state.clock.addingTimeInterval(1)
+            for (number, pull) in state.pulls where pull.state == "open" {
+                var updated = pull
+                if pull.headRef == branch, pull.headRepository == nil { updated.headSHA = sha }
+                if pull.baseRef == branch, updated.headSHA == sha {
+                    updated.state = "closed"
+                    updated.mergedAt = state.clock
+                }
+                state.pulls[number] = updated
+            }
+        }
+    }
+
+    /// The SHA `branch` points at (`setBranch`), or nil.
+    public func branch(_ branch: String) -> String? {
+        state.withLock { $0.branches[branch] }
+    }
+
+    /// Adds a review of pull request `pr` by `login` (`APPROVED`, `CHANGES_REQUESTED`,
+    /// `COMMENTED`, `DISMISSED`) given at head `commitID`; returns its id.
+    @discardableResult
+    public func addReview(pr: Int, login: String, state reviewState: String, commitID: String) -> Int {
+        state.withLock { state in
+            state.nextID += 1
+            state.clock = state.clock.addingTimeInterval(1)
+            state.reviews.append(Review(id: state.nextID, pullRequest: pr, login: login, state: reviewState, commitID: commitID,
+                                        submittedAt: state.clock))
+            return state.nextID
+        }
+    }
+
+    /// Adds `label` to issue or pull request `issue` as `login` did (as the labeled webhook's
+    /// sender would say); `labeledBy` answers it afterwards.
+    public func addLabel(issue: Int, _ label: String, by login: String) {
+        state.withLock { $0.addLabels(issue: issue, [label], login: login) }
+    }
+
+    /// Who added `label` to `issue` (through the API or `addLabel`), or nil (seeded, or not there).
+    public func labeledBy(issue: Int, label: String) -> String? {
+        state.withLock { $0.labelActors[issue]?[label] }
+    }
+
+    /// Records a run of check `name` on `sha` (a newer run of the same name replaces the older
+    /// one in `filter=latest` answers, as a re-run does on GitHub); returns its id.
+    @discardableResult
+    public func setCheckRun(sha: String, name: String, status: String, conclusion: String? = nil) -> Int {
+        state.withLock { state in
+            state.nextID += 1
+            state.checkRuns.append(CheckRun(id: state.nextID, sha: sha, name: name, status: status, conclusion: conclusion))
+            return state.nextID
+        }
+    }
+
     /// Sets a user's permission (`admin`, `maintain`, `write`, `triage`, `read`, `none`).
     public func setPermission(_ login: String, _ permission: String) {
         state.withLock { $0.permissions[login] = permission }
@@ -144,11 +222,50 @@ public final class FakeGitHub: Sendable {
         state.withLock { $0.labels[issue] ?? [] }
     }
 
+    /// The pull request `number`, or nil.
+    public func pullRequest(_ number: Int) -> PullRequest? {
+        state.withLock { $0.pulls[number] }
+    }
+
+    /// Every pull request, lowest number first.
+    public var pullRequests: [PullRequest] {
+        state.withLock { $0.pulls.values.sorted { $0.number < $1.number } }
+    }
+
+    /// The deployments (to `environment`, when given), oldest first.
+    public func deployments(environment: String? = nil) -> [Deployment] {
+        state.withLock { $0.deployments.filter { environment == nil || $0.environment == environment } }
+    }
+
+    /// The statuses of deployment `id`, oldest first (the API lists them newest first).
+    public func deploymentStatuses(id: Int) -> [DeploymentStatus] {
+        state.withLock { $0.deploymentStatuses.filter { $0.deploymentID == id } }
+    }
+
+    /// The comments on commit `sha`, oldest first.
+    public func commitComments(sha: String) -> [CommitComment] {
+        state.withLock { $0.commitComments.filter { $0.sha == sha } }
+    }
+
     /// The installation tokens minted so far.
     public var mintedTokens: [String] { state.withLock { $0.mintedTokens } }
 }
 
 extension FakeGitHub.State {
+    /// The next number for a new pull request: issues and pull requests share one sequence.
+    var nextIssueNumber: Int {
+        max(pulls.keys.max() ?? 0, labels.keys.max() ?? 0, comments.values.map(\.issue).max() ?? 0) + 1
+    }
+
+    mutating func addLabels(issue: Int, _ names: [String], login: String?) {
+        var current = labels[issue] ?? []
+        for name in names where !current.contains(name) {
+            current.append(name)
+            if let login { labelActors[issue, default: [:]][name] = login }
+        }
+        labels[issue] = current
+    }
+
     mutating func addComment(issue: Int, body: String, login: String) -> FakeGitHub.Comment {
         nextID += 1
         clock = clock.addingTimeInterval(1)

@@ -105,9 +105,11 @@ struct OpenAPISubset {
         let parameters: [String: String] // name -> in
         let requiredBody: [String]
         let bodyEnums: [String: [String]]
+        /// The property names the request body declares (every branch of a `oneOf`).
+        let bodyFields: Set<String>
         let hasBody: Bool
-        /// The property names of the 200 response's schema (of its items for a list; every
-        /// branch of a `oneOf`).
+        /// The property names of the 200 (else 201) response's schema (of its items for a list;
+        /// every branch of a `oneOf`).
         let responseFields: Set<String>
     }
 
@@ -158,11 +160,13 @@ struct OpenAPISubset {
                 for (name, property) in schema?["properties"] as? [String: [String: Any]] ?? [:] {
                     if let values = property["enum"] as? [String] { enums[name] = values }
                 }
-                let ok = (operation["responses"] as? [String: Any])?["200"] as? [String: Any]
+                let responses = operation["responses"] as? [String: Any]
+                let ok = (responses?["200"] ?? responses?["201"]) as? [String: Any]
                 let okSchema = ((ok?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
                 operations.append(Operation(id: operation["operationId"] as? String ?? "?", method: method.uppercased(), template: template,
                                             parameters: parameters, requiredBody: schema?["required"] as? [String] ?? [],
-                                            bodyEnums: enums, hasBody: body != nil, responseFields: properties(okSchema)))
+                                            bodyEnums: enums, bodyFields: properties(schema), hasBody: body != nil,
+                                            responseFields: properties(okSchema)))
             }
         }
         self.operations = operations
@@ -189,6 +193,7 @@ struct OpenAPISubset {
         if operation.hasBody {
             guard let body = request.jsonBody else { return .failure(Failure("\(operation.id): the body is not a JSON object")) }
             for field in operation.requiredBody where body[field] == nil { problems.append("required body field \(field) missing") }
+            for field in body.keys.sorted() where !operation.bodyFields.contains(field) { problems.append("body field \(field) is not declared") }
             for (field, values) in operation.bodyEnums {
                 if let value = body[field] as? String, !values.contains(value) { problems.append("\(field)=\(value) not in \(values)") }
             }

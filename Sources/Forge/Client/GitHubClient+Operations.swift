@@ -1,10 +1,14 @@
 import Foundation
 
 extension GitHubClient {
-    /// Every open pull request (`GET /repos/{owner}/{repo}/pulls?state=open`, all pages).
-    public func listOpenPullRequests() throws(ForgeError) -> [GitHubPullRequest] {
-        try paginate(GitHubPullRequest.self, Call(operation: .listPullRequests, method: "GET", path: "\(repoPath)/pulls",
-                                                  query: [("state", "open")]))
+    /// Every open pull request (`GET /repos/{owner}/{repo}/pulls?state=open`, all pages), or only
+    /// those from branch `headBranch` of this repository (sent as `head=OWNER:BRANCH`, so a fork's
+    /// branch of the same name never matches) into branch `base`, when given.
+    public func listOpenPullRequests(headBranch: String? = nil, base: String? = nil) throws(ForgeError) -> [GitHubPullRequest] {
+        var query = [("state", "open")]
+        if let headBranch { query.append(("head", "\(repository.owner):\(headBranch)")) }
+        if let base { query.append(("base", base)) }
+        return try paginate(GitHubPullRequest.self, Call(operation: .listPullRequests, method: "GET", path: "\(repoPath)/pulls", query: query))
     }
 
     /// One pull request (`GET /repos/{owner}/{repo}/pulls/{pull_number}`).
@@ -70,6 +74,14 @@ extension GitHubClient {
         let response = try execute(Call(operation: .removeLabel, method: "DELETE",
                                         path: "\(repoPath)/issues/\(number)/labels/\(Self.segment(name))", alsoAccepted: [404]))
         return response.status != 404
+    }
+
+    /// Adds labels to issue or pull request `number`
+    /// (`POST /repos/{owner}/{repo}/issues/{issue_number}/labels`); returns every label it now has.
+    @discardableResult
+    public func addLabels(_ names: [String], toIssue number: Int) throws(ForgeError) -> [GitHubLabel] {
+        let data = try encode(["labels": names], .addLabels)
+        return try decode([GitHubLabel].self, Call(operation: .addLabels, method: "POST", path: "\(repoPath)/issues/\(number)/labels", body: data))
     }
 
     private struct CommentBody: Encodable {

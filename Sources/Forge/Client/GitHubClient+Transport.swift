@@ -23,6 +23,11 @@ extension GitHubClient {
         var authentication: Authentication = .repository
         /// Statuses that are not failures for this call (404 for deleting what is already gone).
         var alsoAccepted: Set<Int> = []
+        /// Whether a 5xx or a lost response is retried here. False for calls that create
+        /// something (a deployment, a pull request, a commit comment): GitHub may have created it
+        /// before failing, so the caller (the update queue) retries the whole find-or-create
+        /// instead, which never makes two. Rate limits are waited out either way (nothing was done).
+        var retriesServerErrors = true
     }
 
     /// Sends `call` (or the absolute `url` of a next page) with retries; returns a 2xx response
@@ -49,7 +54,7 @@ extension GitHubClient {
                 response = try http.send(request)
             } catch {
                 let detail = redact(error.description)
-                if let wait = backoff(after: attempt, waited: waited) {
+                if call.retriesServerErrors, let wait = backoff(after: attempt, waited: waited) {
                     logRetry(call, attempt: attempt, wait: wait, reason: "no response")
                     clock.sleep(seconds: wait)
                     waited += wait
@@ -89,7 +94,7 @@ extension GitHubClient {
             case 404:
                 throw fail(call, .notFound, detail: gitHubMessage(response))
             case 500...599:
-                if let wait = backoff(after: attempt, waited: waited) {
+                if call.retriesServerErrors, let wait = backoff(after: attempt, waited: waited) {
                     logRetry(call, attempt: attempt, wait: wait, reason: "server error \(status)")
                     clock.sleep(seconds: wait)
                     waited += wait
@@ -119,6 +124,12 @@ extension GitHubClient {
     /// Every item of a paginated list, following `Link: <…>; rel="next"` up to `maxPages` pages.
     /// A next link pointing outside the API base URL is refused (the token would go with it).
     func paginate<T: Decodable>(_ type: T.Type, _ call: Call) throws(ForgeError) -> [T] {
+        try paginate([T].self, call) { $0 }
+    }
+
+    /// Every item of a paginated list whose pages are objects wrapping the items (check runs:
+    /// `{"total_count": …, "check_runs": [...]}`): `items` takes them out of each decoded page.
+    func paginate<Page: Decodable, T>(_ page: Page.Type, _ call: Call, items pageItems: (Page) -> [T]) throws(ForgeError) -> [T] {
         var call = call
         call.query.append(("per_page", String(configuration.pageSize)))
         var items: [T] = []
@@ -126,7 +137,7 @@ extension GitHubClient {
         var pages = 0
         while let url = next, pages < configuration.maxPages {
             let response = try execute(call, url: url)
-            items += try decode([T].self, from: response, call)
+            items += pageItems(try decode(Page.self, from: response, call))
             pages += 1
             next = response.headers["Link"].flatMap(Self.nextLink)
             if let link = next, !link.hasPrefix(configuration.apiBaseURL + "/") {

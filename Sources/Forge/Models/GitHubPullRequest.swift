@@ -19,6 +19,8 @@ public struct GitHubPullRequest: Sendable, Equatable, Decodable {
     /// `open` or `closed`.
     public var state: String
     public var title: String
+    /// The description (nil or empty when none).
+    public var body: String?
     public var draft: Bool?
     public var user: GitHubUser?
     public var head: Branch
@@ -28,7 +30,7 @@ public struct GitHubPullRequest: Sendable, Equatable, Decodable {
     public var updatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case number, state, title, draft, user, head, base, labels
+        case number, state, title, body, draft, user, head, base, labels
         case htmlURL = "html_url"
         case updatedAt = "updated_at"
     }
@@ -38,6 +40,7 @@ public struct GitHubPullRequest: Sendable, Equatable, Decodable {
         number = try container.decode(Int.self, forKey: .number)
         state = try container.decode(String.self, forKey: .state)
         title = try container.decodeIfPresent(String.self, forKey: .title) ?? ""
+        body = try container.decodeIfPresent(String.self, forKey: .body)
         draft = try container.decodeIfPresent(Bool.self, forKey: .draft)
         user = try container.decodeIfPresent(GitHubUser.self, forKey: .user)
         head = try container.decode(Branch.self, forKey: .head)
@@ -52,9 +55,18 @@ public struct GitHubPullRequest: Sendable, Equatable, Decodable {
 public struct GitHubUser: Sendable, Equatable, Decodable {
     public var login: String
     public var type: String?
+
+    public init(login: String, type: String? = nil) {
+        self.login = login
+        self.type = type
+    }
 }
 
 /// A label on an issue or pull request.
 public struct GitHubLabel: Sendable, Equatable, Decodable {
     public var name: String
+
+    public init(name: String) {
+        self.name = name
+    }
 }
