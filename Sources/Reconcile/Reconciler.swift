@@ -152,7 +152,14 @@ public final class Reconciler: @unchecked Sendable {
     /// a branch environment's from the commit it deploys (merged code).
     func desiredInputs(snapshot: RefSnapshot, pullRequests: [PullRequestRecord]) throws -> DesiredInputs {
         try repository.withRepository { repo in
-            var inputs = DesiredInputs(grants: grants, forgeConfigured: forgeConfigured)
+            var inputs = DesiredInputs(grants: grants, forgeConfigured: forgeConfigured,
+                                       promotions: try store.approvedPromotions(), pins: try store.pins())
+            // What runs where, as code (promotions compare code, not specs).
+            for env in try store.environments() where env.status.isLive {
+                if let id = ObjectID(hex: env.sha), let code = try? reader.contentHash(repo, commit: id) {
+                    inputs.codeIDs[env.sha] = code
+                }
+            }
             for record in pullRequests where record.state == .open {
                 let sha = snapshot.pullHeads[record.number] ?? record.headSHA
                 var info = record.info
