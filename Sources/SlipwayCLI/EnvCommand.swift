@@ -11,7 +11,7 @@ import Store
 enum EnvCommand {
     static var command: Command {
         Command(name: "env", abstract: "List environments, read their logs, and queue deploys and teardowns.", subcommands: [
-            list, show, logs, deploy, teardown,
+            list, show, logs, deploy, teardown, rollback, unpin,
         ])
     }
 
@@ -32,10 +32,12 @@ enum EnvCommand {
                 io.out.write("no environments yet\n")
                 return 0
             }
-            var rows = [["ENV", "KIND", "STATUS", "SHA", "PR", "URL", "UPDATED"]]
+            let pins = try store.pins()
+            var rows = [["ENV", "KIND", "STATUS", "SHA", "PR", "URL", "UPDATED", "PIN"]]
             for record in records {
                 rows.append([record.name, record.kind.rawValue, record.status.rawValue, String(record.sha.prefix(7)),
-                             record.pullRequest.map { "#\($0)" } ?? "-", record.url ?? "-", DeliveriesCommand.iso(record.updatedAt)])
+                             record.pullRequest.map { "#\($0)" } ?? "-", record.url ?? "-", DeliveriesCommand.iso(record.updatedAt),
+                             pins[record.name]?.summary ?? "-"])
             }
             io.out.write(Table.render(rows))
             return 0
@@ -67,6 +69,7 @@ enum EnvCommand {
             text += "spec       \(record.specFile)\ncontent    \(record.contentID)\n"
             if let url = record.url { text += "url        \(url)\n" }
             if let pid = record.pid { text += "process    pid \(pid)\(record.port.map { " on port \($0)" } ?? "")\n" }
+            if let pin = try store.pins()[name] { text += "pin        \(pin.summary); `slipway env unpin \(name)` lifts it\n" }
             text += "created    \(DeliveriesCommand.iso(record.createdAt))\nupdated    \(DeliveriesCommand.iso(record.updatedAt))\n"
             if !jobs.isEmpty {
                 text += "\njobs:\n"
@@ -113,64 +116,126 @@ enum EnvCommand {
     static var deploy: Command {
         Command(
             name: "deploy", abstract: "Queue a deploy of an environment at a commit; a running `slipway serve` builds it.",
-            discussion: "The spec is read at the commit. A deploy already running for the environment is cancelled.",
-            options: stateSpecs + [ConfigOption.repo.spec, .option("sha", value: "SHA", help: "The commit (or branch) to deploy.")],
+            discussion: """
+            A preview's spec is read at the tip of its pull request's base branch (never at the
+            commit deployed), and the pull request must be open. A branch environment's spec is
+            read at the commit, and the deploy pins it: reconcile leaves it there until the next
+            promotion or `slipway env unpin`. An environment that moves by promotion refuses a
+            manual deploy unless --break-glass --reason TEXT is given, which the evidence and the
+            pin record with who did it. A deploy already running for the environment is cancelled.
+            """,
+            options: stateSpecs + [
+                ConfigOption.repo.spec, .option("sha", value: "SHA", help: "The commit (or branch) to deploy."),
+                .flag("break-glass", help: "Deploy an environment that moves only by promotion, without its gates (needs --reason)."),
+                .option("reason", value: "TEXT", help: "Why (recorded in the pin and the evidence)."),
+            ],
             positionals: [PositionalSpec("name", help: "The environment name (e.g. pr-12, staging).")]
         ) { arguments, io in
             let name = arguments.positional(0) ?? ""
             guard let revision = arguments.value("sha"), !revision.isEmpty else { throw UsageError("--sha is required") }
             guard EnvironmentName.isValid(name) else { throw UsageError("'\(name)' is not an environment name") }
-            let options = ConfigOption.stateOptions + [.repo]
-            let configuration = try resolveConfiguration(arguments, options: options)
-            guard let source = configuration.repo else {
-                throw CommandFailure("env deploy reads the spec at the commit: give --repo (or repo in the config file)")
+            let reason = arguments.value("reason")
+            if arguments.flag("break-glass") && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw UsageError("--break-glass needs --reason TEXT: the evidence records why")
             }
             let store = try DeliveriesCommand.openStore(arguments)
-            let existing = try store.environment(named: name)
-            let repository: ManagedRepository
+            let target = try resolveTarget(arguments, name: name, revision: revision, store: store)
+            let who = user()
+            if target.spec.spec.promotion != nil && !arguments.flag("break-glass") {
+                throw CommandFailure("\(name) moves only by promotion from \(target.spec.spec.promotion?.from ?? "?"): approve its promotion pull request, or deploy anyway with --break-glass --reason TEXT")
+            }
+            let why = arguments.flag("break-glass") ? "BREAK GLASS by \(who): \(reason ?? "")" : "\(who) asked for \(name) at \(target.sha.prefix(7)) (slipway env deploy)"
+            let job = try enqueueDeploy(store, name: name, target: target, reason: why, trigger: "command:\(who)")
+            if target.pullRequest == nil {
+                try store.pin(EnvironmentPin(environment: name, action: .deploy, sha: target.sha, actor: who,
+                                             reason: arguments.flag("break-glass") ? "break glass: \(reason ?? "")" : reason, at: Date()))
+            }
+            guard let job else {
+                io.out.write("\(name) at \(target.sha.prefix(7)) is already queued\n")
+                return 0
+            }
+            io.out.write("queued job \(job.id): deploy \(name) at \(target.sha.prefix(7)); a running `slipway serve` executes it\n")
+            if target.pullRequest == nil {
+                io.out.write("\(name) is pinned at \(target.sha.prefix(7)): `slipway env unpin \(name)` lets it follow its branch again\n")
+            }
+            return 0
+        }
+    }
+
+    /// What `env deploy` and `env rollback` deploy: the commit, the spec (read at a trusted
+    /// commit) and the pull request for a preview.
+    struct Target {
+        var sha: String
+        var specSHA: String
+        var spec: ResolvedSpec
+        var pullRequest: Int?
+    }
+
+    static func resolveTarget(_ arguments: ParsedArguments, name: String, revision: String, store: any Store) throws -> Target {
+        let configuration = try resolveConfiguration(arguments, options: ConfigOption.stateOptions + [.repo])
+        guard let source = configuration.repo else {
+            throw CommandFailure("env deploy reads the spec from the repository: give --repo (or repo in the config file)")
+        }
+        let existing = try store.environment(named: name)
+        let repository: ManagedRepository
+        do {
+            repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let reader = DesiredStateReader()
+        let pullRequests = try store.pullRequests()
+        return try repository.withRepository { repo in
+            let sha: String
             do {
-                repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir)
+                sha = try repo.resolve(revision).hex
             } catch {
-                throw CommandFailure("\(error)")
+                throw CommandFailure("no commit '\(revision)' in \(repository.displaySource)")
             }
-            let reader = DesiredStateReader()
-            let (sha, specs): (String, SpecsAtCommit) = try repository.withRepository { repo in
-                let sha: String
-                do {
-                    sha = try repo.resolve(revision).hex
-                } catch {
-                    throw CommandFailure("no commit '\(revision)' in \(repository.displaySource)")
+            // A preview: only for an open pull request, with its base's spec.
+            let digits = String(name.reversed().prefix { $0.isNumber }.reversed())
+            if let number = existing?.pullRequest ?? Int(digits), existing == nil || existing?.kind == .preview,
+               let pr = pullRequests.first(where: { $0.number == number }) {
+                guard pr.state == .open else { throw CommandFailure("pull request #\(number) is not open: its preview is not deployed") }
+                guard let base = try? repo.resolve("refs/heads/\(pr.baseRef)").hex else {
+                    throw CommandFailure("the base branch '\(pr.baseRef)' of #\(number) does not exist")
                 }
-                return (sha, try reader.specs(repo, at: sha))
+                guard case .specs(let specs) = try reader.specs(repo, policyAt: base, codeAt: sha),
+                      let (spec, _) = match(name, existing: existing, specs: specs), spec.spec.kind == .preview else {
+                    throw CommandFailure("no preview spec on '\(pr.baseRef)' defines '\(name)'")
+                }
+                return Target(sha: sha, specSHA: base, spec: spec, pullRequest: number)
             }
+            let specs = try reader.specs(repo, at: sha)
             guard case .specs(let resolved) = specs else {
                 if case .invalid(let problems) = specs {
                     throw CommandFailure("the specs at \(sha.prefix(7)) are invalid: \(problems.joined(separator: "; "))")
                 }
-                return 1
+                throw CommandFailure("no specs at \(sha.prefix(7))")
             }
             guard let (spec, pullRequest) = match(name, existing: existing, specs: resolved) else {
                 throw CommandFailure("no spec at \(sha.prefix(7)) defines the environment '\(name)' (specs: \(resolved.map(\.spec.file).joined(separator: ", ")))")
             }
-            let who = user()
-            let action = PlannedAction(kind: existing?.status.isLive == true ? .update : .create, environment: name,
-                                       environmentKind: spec.spec.kind, pullRequest: pullRequest, sha: sha, contentID: spec.contentID,
-                                       specFile: spec.spec.file, reason: "\(who) asked for \(name) at \(sha.prefix(7)) (slipway env deploy)")
-            let created = try store.enqueue([action], trigger: "command:\(who)", now: Date())
-            guard let job = created.first else {
-                let pending = try store.pendingJobs().first { $0.environment == name && $0.contentID == spec.contentID }
-                io.out.write("\(name) at \(sha.prefix(7)) is already queued\(pending.map { " as job \($0.id)" } ?? "")\n")
-                return 0
+            if spec.spec.kind == .preview {
+                throw CommandFailure("'\(name)' is a preview, and no open pull request #\(pullRequest.map(String.init) ?? "?") is known: previews are deployed only for open pull requests")
             }
-            io.out.write("queued job \(job.id): deploy \(name) at \(sha.prefix(7)); a running `slipway serve` executes it\n")
-            return 0
+            return Target(sha: sha, specSHA: sha, spec: spec, pullRequest: nil)
         }
+    }
+
+    static func enqueueDeploy(_ store: any Store, name: String, target: Target, reason: String, trigger: String) throws -> JobRecord? {
+        let existing = try store.environment(named: name)
+        let action = PlannedAction(kind: existing?.status.isLive == true ? .update : .create, environment: name,
+                                   environmentKind: target.spec.spec.kind, pullRequest: target.pullRequest, sha: target.sha,
+                                   contentID: target.spec.contentID, specFile: target.spec.spec.file, specSHA: target.specSHA, reason: reason)
+        return try store.enqueue([action], trigger: trigger, now: Date()).first
     }
 
     static var teardown: Command {
         Command(
             name: "teardown", abstract: "Queue a teardown of an environment; a running `slipway serve` executes it.",
-            options: stateSpecs,
+            discussion: "A branch environment torn down by hand is pinned: it stays down until `slipway env unpin`.",
+            options: stateSpecs + [.option("reason", value: "TEXT", help: "Why (recorded in the pin).")],
             positionals: [PositionalSpec("name", help: "The environment name.")]
         ) { arguments, io in
             let name = arguments.positional(0) ?? ""
@@ -187,11 +252,16 @@ enum EnvCommand {
                                        sha: record.sha, contentID: record.contentID, specFile: record.specFile,
                                        reason: "\(who) asked to tear down \(name) (slipway env teardown)")
             let created = try store.enqueue([action], trigger: "command:\(who)", now: Date())
+            if record.pullRequest == nil {
+                // A branch environment stays down until unpinned (reconcile would bring it back).
+                try store.pin(EnvironmentPin(environment: name, action: .teardown, sha: nil, actor: who, reason: arguments.value("reason"), at: Date()))
+            }
             guard let job = created.first else {
                 io.out.write("a teardown of \(name) is already queued\n")
                 return 0
             }
             io.out.write("queued job \(job.id): teardown \(name); a running `slipway serve` executes it\n")
+            if record.pullRequest == nil { io.out.write("\(name) stays torn down until `slipway env unpin \(name)`\n") }
             return 0
         }
     }

@@ -21,6 +21,7 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
 
     static let sectionPrefix = "comment-section:"
     static let noticePrefix = "comment-notices:"
+    static let promotionNoticePrefix = "comment-promotion:"
 
     let store: any Store
     let repository: ManagedRepository
@@ -109,6 +110,19 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
         }
     }
 
+    /// What the promotion controller tells a promotion PR (a refused label, a shipped
+    /// promotion): replaces the previous promotion notices of that PR and re-renders its comment.
+    func setPromotionNotices(_ number: Int, _ notices: [PRCommentState.Notice]) {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            try store.setValue(String(decoding: try JSONEncoder().encode(notices), as: UTF8.self), forKey: Self.promotionNoticePrefix + "\(number)")
+            try queueComment(number)
+        } catch {
+            logger.error("could not queue the promotion comment", ["pr": "\(number)", "error": "\(error)"])
+        }
+    }
+
     // MARK: Rendering
 
     private func queueComment(_ number: Int) throws {
@@ -120,9 +134,11 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
             .sorted { $0.name < $1.name }
         let notices = (try store.value(forKey: Self.noticePrefix + "\(number)"))
             .flatMap { try? JSONDecoder().decode(StoredNotices.self, from: Data($0.utf8)) }?.notices ?? []
+        let promotion = (try store.value(forKey: Self.promotionNoticePrefix + "\(number)"))
+            .flatMap { try? JSONDecoder().decode([PRCommentState.Notice].self, from: Data($0.utf8)) } ?? []
         let renderer = try PRCommentRenderer(templateText: trustedTemplate(for: number), redactor: redactor)
         let state = PRCommentState(pullRequest: number, environments: sections,
-                                   notices: notices.map { PRCommentState.Notice(message: $0.message, details: $0.details) },
+                                   notices: promotion + notices.map { PRCommentState.Notice(message: $0.message, details: $0.details) },
                                    isolationWarning: isolationWarning)
         let body = try renderer.render(state)
         _ = forge.submit(.comment(pullRequest: number, body: body), version: UInt64(try store.nextCounter("forge-update")))

@@ -9,10 +9,13 @@ public import Store
 public struct ReconcilingHandler: DeliveryHandler {
     let reconciler: Reconciler
     let store: any Store
+    /// Told about every pull request delivery once it is recorded (promotion labels).
+    let onPullRequest: (@Sendable (PullRequestEvent) -> Void)?
 
-    public init(reconciler: Reconciler, store: any Store) {
+    public init(reconciler: Reconciler, store: any Store, onPullRequest: (@Sendable (PullRequestEvent) -> Void)? = nil) {
         self.reconciler = reconciler
         self.store = store
+        self.onPullRequest = onPullRequest
     }
 
     public func handle(_ event: WebhookEvent, delivery: DeliveryRecord, logger: Logger) throws {
@@ -40,6 +43,7 @@ public struct ReconcilingHandler: DeliveryHandler {
                 }
             }
             try store.recordPullRequest(record)
+            onPullRequest?(pr)
             logger.info("pull request updated", ["pr": "\(pr.number)", "action": pr.action.rawValue, "sha": pr.pullRequest.head.sha])
         }
         try reconciler.reconcile(trigger: "delivery:\(delivery.id)")

@@ -43,6 +43,7 @@ public final class BotApplication: @unchecked Sendable {
         var forgeClient: GitHubClient?
         var evidence: EvidenceWriter
         var retention: EvidenceRetention?
+        var promotions: PromotionController
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -75,7 +76,9 @@ public final class BotApplication: @unchecked Sendable {
                                          redactor: redactor, logger: logger)
         }
         let chosen: any DeliveryHandler = handler
-            ?? pipeline.map { ReconcilingHandler(reconciler: $0.reconciler, store: store) }
+            ?? pipeline.map { pipeline in
+                ReconcilingHandler(reconciler: pipeline.reconciler, store: store, onPullRequest: { pipeline.promotions.labeled($0) })
+            }
             ?? LoggingDeliveryHandler()
         return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
                               pipeline: pipeline)
@@ -134,10 +137,22 @@ public final class BotApplication: @unchecked Sendable {
         let observer = BotDeploymentObserver(store: store, repository: repository, comments: comments, logger: logger,
                                              evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
+        let promotionsBox = Box<PromotionController>()
         let reconciler = Reconciler(
             repository: repository, store: store, defaultBranch: configuration.defaultBranch,
             pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, grants: configuration.grants, logger: logger,
-            onEnqueue: { _ in runner.wake() }, onPlan: { comments.publish(plan: $0) })
+            onEnqueue: { _ in runner.wake() }, onPlan: { plan in
+                comments.publish(plan: plan)
+                promotionsBox.value?.requestEvaluation(unapproved: plan.unapproved)
+            })
+        let promotions = PromotionController(
+            store: store, repository: repository, client: client, forge: queue, comments: comments, defaultBranch: configuration.defaultBranch,
+            logger: logger, onShipped: { [weak reconciler] in
+                // Outside the promotion's lock and the reconciler's: the next reconcile deploys it.
+                guard let reconciler else { return }
+                DispatchQueue.global().async { _ = try? reconciler.reconcile(trigger: "promotion") }
+            })
+        promotionsBox.value = promotions
         let retention = configuration.evidenceRetention.map { olderThan in
             EvidenceRetention(
                 pruner: EvidencePruner(repository: repository, store: store, branch: configuration.evidenceBranch,
@@ -145,7 +160,7 @@ public final class BotApplication: @unchecked Sendable {
                 olderThan: olderThan, compressAfter: configuration.evidenceCompressAfter, logger: logger)
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
-                        retention: retention)
+                        retention: retention, promotions: promotions)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
