@@ -185,6 +185,15 @@ public final class DemoScenario: @unchecked Sendable {
         throw DemoError("timed out waiting for the bot's docs commit on main")
     }
 
+    /// Tells the fake GitHub where every branch of the repository is (GitHub knows; the fake
+    /// only knows what it is told): open pull requests from a branch follow it, and a pull
+    /// request whose base now contains its head is closed as merged.
+    public func syncForgeBranches() throws {
+        for reference in try repository.repository.references(glob: "refs/heads/*") {
+            forge.setBranch(String(reference.name.dropFirst("refs/heads/".count)), sha: reference.target.hex)
+        }
+    }
+
     /// Stops the bot, the apps it runs and the fake forge.
     public func shutdown() {
         bot.runner?.stopApplications()

@@ -26,7 +26,12 @@ public final class ExampleRepository: @unchecked Sendable {
         guard changes["environments/preview.yaml"] != nil else {
             throw DemoError("\(exampleDirectory) has no environments/preview.yaml: run the demo from the Slipway checkout")
         }
-        try repository.commit(changes: changes, onBranch: "main", parent: nil, author: Self.author, message: "Example app")
+        // A history of two commits, as real repositories have: the project's start, then the
+        // app. (A first promotion starts the target branch at the root commit, and a promotion
+        // pull request needs commits between its base and its head.)
+        let start = try repository.commit(changes: ["README.md": changes["README.md"] ?? .write(Data("# Example app\n".utf8))],
+                                          onBranch: "main", parent: nil, author: Self.author, message: "Start the project")
+        try repository.commit(changes: changes, onBranch: "main", parent: start, author: Self.author, message: "Example app")
     }
 
     public func head(_ branch: String) throws -> String {

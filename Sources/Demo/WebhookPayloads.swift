@@ -21,7 +21,7 @@ public struct WebhookPayloads: Sendable {
     /// lives in (default: this repository); `label` is the label a `labeled` action adds.
     public func pullRequest(action: String, number: Int, headSHA: String, headRef: String, merged: Bool = false,
                             closed: Bool = false, updatedAt: Date = Date(), sender: String = "dana", author: String? = nil,
-                            headRepository: String? = nil, labels: [String] = [], label: String? = nil) -> Data {
+                            headRepository: String? = nil, labels: [String] = [], label: String? = nil, baseRef: String = "main") -> Data {
         let formatter = ISO8601DateFormatter()
         let repo = repository
         var headRepo = repo
@@ -32,7 +32,7 @@ public struct WebhookPayloads: Sendable {
         let pr: [String: Any] = [
             "number": number, "state": closed ? "closed" : "open", "title": "Change the greeting", "draft": false,
             "merged": merged, "merge_commit_sha": merged ? headSHA : NSNull(),
-            "head": ["ref": headRef, "sha": headSHA, "repo": headRepo], "base": ["ref": "main", "sha": headSHA, "repo": repo],
+            "head": ["ref": headRef, "sha": headSHA, "repo": headRepo], "base": ["ref": baseRef, "sha": headSHA, "repo": repo],
             "labels": labels.map { ["name": $0] }, "user": ["login": author ?? sender], "updated_at": formatter.string(from: updatedAt),
         ]
         var body: [String: Any] = ["action": action, "number": number, "pull_request": pr, "repository": repo, "sender": ["login": sender]]

@@ -26,6 +26,21 @@ extension Repository {
         return result
     }
 
+    /// The first root commit (one without parents) in `head`'s history.
+    public func rootCommit(of head: ObjectID) throws -> ObjectID? {
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, handle), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+        var start = head.gitOID
+        try check(git_revwalk_push(walk, &start), "git_revwalk_push")
+        var oid = git_oid()
+        let code = git_revwalk_next(&oid, walk)
+        if code == GIT_ITEROVER.rawValue { return nil }
+        try check(code, "git_revwalk_next")
+        return ObjectID(oid)
+    }
+
     /// Whether `ancestor` is `descendant` or one of its ancestors.
     public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws -> Bool {
         if ancestor == descendant { return true }

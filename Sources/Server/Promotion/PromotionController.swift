@@ -174,6 +174,13 @@ final class PromotionController: @unchecked Sendable {
         }
         guard let sourceTip else { return }
         let sourceEnv = try store.environment(named: edge.source.name)
+        if targetTip == nil, sourceEnv?.status == .healthy {
+            // A promotion PR needs a base branch: the first one starts the target's branch at the
+            // source's root commit (an ancestor of everything), so the first promotion is a
+            // fast-forward like every later one. Nothing deploys from it.
+            try createTargetBranch(edge, from: sourceTip)
+            return
+        }
         let targetEnv = try store.environment(named: edge.target.name)
         let pr = try store.pullRequests().first {
             $0.state == .open && $0.baseRef == edge.targetBranch && $0.headRef == edge.sourceBranch
@@ -214,7 +221,9 @@ final class PromotionController: @unchecked Sendable {
             gates: gates, running: targetEnv?.sha, pin: pin)
         let title = "Promote \(edge.source.name) (\(head.prefix(7))) to \(edge.target.name)"
         let key = "\(edge.sourceBranch)->\(edge.targetBranch)"
-        if lastBodies[key] != title + body {
+        // Unchanged bodies are not queued again once the PR is known (a PR that failed to open is
+        // asked for again at the next evaluation).
+        if pr == nil || lastBodies[key] != title + body {
             _ = forge.submit(.pullRequest(PullRequestUpdate(head: edge.sourceBranch, base: edge.targetBranch, title: title, body: body)),
                              version: UInt64(try store.nextCounter("forge-update")))
             lastBodies[key] = title + body
@@ -265,6 +274,17 @@ final class PromotionController: @unchecked Sendable {
         case .raced:
             logger.info("promotion raced with a push to the target branch; it is evaluated again", ["target": edge.target.name])
         }
+    }
+
+    private func createTargetBranch(_ edge: Edge, from sourceTip: String) throws {
+        let root = try repository.withRepository { repo -> ObjectID? in
+            guard let tip = ObjectID(hex: sourceTip) else { return nil }
+            return try repo.rootCommit(of: tip)
+        }
+        guard let root else { return }
+        let outcome = try BranchFastForward(repository: repository, branch: edge.targetBranch).fastForward(to: root)
+        logger.info("created the target branch of a promotion at the source's root commit",
+                    ["target": edge.target.name, "branch": edge.targetBranch, "commit": root.hex, "outcome": "\(outcome)"])
     }
 
     // MARK: Facts

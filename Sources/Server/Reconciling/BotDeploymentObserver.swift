@@ -24,6 +24,12 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     let evidenceBaseURL: String?
     private let lock = NSLock()
     private let docsLock = NSLock()
+    private var deployedHook: (@Sendable () -> Void)?
+    /// Called after every successful deploy (promotions look again).
+    var onDeployed: (@Sendable () -> Void)? {
+        get { lock.lock(); defer { lock.unlock() }; return deployedHook }
+        set { lock.lock(); deployedHook = newValue; lock.unlock() }
+    }
     private let reader = DesiredStateReader()
 
     init(store: any Store, repository: ManagedRepository, comments: PullRequestCommentPublisher, logger: Logger,
@@ -57,6 +63,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         let section = PRCommentState.Environment(report: report, evidenceURL: evidenceBaseURL.map { $0 + folder } ?? folder,
                                                  tearDownAt: tearDownAt(job, report))
         publish(job, section)
+        if job.kind == .deploy, report.outcome == .succeeded { onDeployed?() }
         if job.kind == .deploy, report.outcome == .succeeded, report.environmentKind == .staging {
             regenerateDocs(branch: stagingBranch(job) ?? docs.branch)
         }

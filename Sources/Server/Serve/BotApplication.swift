@@ -153,6 +153,7 @@ public final class BotApplication: @unchecked Sendable {
                 DispatchQueue.global().async { _ = try? reconciler.reconcile(trigger: "promotion") }
             })
         promotionsBox.value = promotions
+        observer.onDeployed = { [weak promotions] in promotions?.requestEvaluation() }
         let retention = configuration.evidenceRetention.map { olderThan in
             EvidenceRetention(
                 pruner: EvidencePruner(repository: repository, store: store, branch: configuration.evidenceBranch,

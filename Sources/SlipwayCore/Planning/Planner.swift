@@ -97,13 +97,6 @@ public enum Planner {
         for candidate in inputs.pullRequests.sorted(by: { Self.number($0) < Self.number($1) }) {
             guard case .pullRequest(let pr) = candidate.source else { continue }
             let label = "PR #\(pr.number)"
-            if let problems = candidate.proposedSpecProblems {
-                let verdict = problems.isEmpty ? "`slipway validate` finds them valid" : "`slipway validate` reports \(problems.count) error\(problems.count == 1 ? "" : "s")"
-                notices.append(PullRequestNotice(
-                    pullRequest: pr.number, sha: candidate.sha, environment: "preview", kind: .specChangesAfterMerge,
-                    message: "This pull request changes environments/: those changes take effect after merge; previews of this PR use the specs of its base branch '\(pr.baseRef)'. \(verdict).",
-                    details: problems))
-            }
             guard case .specs(let specs) = candidate.specs else {
                 if case .invalid(let problems) = candidate.specs {
                     let at = candidate.specSHA.map { " at \(short($0))" } ?? ""
@@ -125,6 +118,15 @@ public enum Planner {
                 actions.append(PlannedAction(kind: .none, environment: "pr #\(pr.number)", pullRequest: pr.number, sha: candidate.sha,
                                              reason: "\(label): no preview spec matches base branch '\(pr.baseRef)'"))
                 continue
+            }
+            // Only PRs that get a preview hear about their spec changes (a promotion PR's base has
+            // no preview spec).
+            if let problems = candidate.proposedSpecProblems {
+                let verdict = problems.isEmpty ? "`slipway validate` finds them valid" : "`slipway validate` reports \(problems.count) error\(problems.count == 1 ? "" : "s")"
+                notices.append(PullRequestNotice(
+                    pullRequest: pr.number, sha: candidate.sha, environment: "preview", kind: .specChangesAfterMerge,
+                    message: "This pull request changes environments/: those changes take effect after merge; previews of this PR use the specs of its base branch '\(pr.baseRef)'. \(verdict).",
+                    details: problems))
             }
             let spec = resolved.spec
             let name = EnvironmentName.render(spec.name, pullRequest: pr.number)

@@ -1,0 +1,86 @@
+import Demo
+import FakeGitHub
+import Foundation
+import SlipwayCore
+import Server
+import Store
+import Testing
+import TestSupport
+
+/// Production moves only by an approved promotion pull request: through the real bot, a real
+/// repository and the fake GitHub.
+@Suite("Promotion by PR label, end to end")
+struct PromotionTests {
+    static func deliverAndWait(_ s: DemoScenario, _ body: Data, event: String = "pull_request") throws {
+        let id = "promo-\(UUID().uuidString.prefix(12))"
+        #expect(try s.deliverWithID(id, event: event, body) == 202)
+        try Eventually.wait(for: "delivery \(id) to be processed", timeout: 60) { try s.store.delivery(id: id)?.status.isFinal == true }
+    }
+
+    /// Reconciles (as the periodic tick would), keeping the fake GitHub's branches current.
+    static func tick(_ s: DemoScenario) throws {
+        try s.syncForgeBranches()
+        _ = try s.bot.reconciler?.reconcile(trigger: "test")
+    }
+
+    @Test("a healthy staging opens the promotion PR; a stranger's label is removed; an approver's ships exactly that head; a direct push is not deployed")
+    func promotion() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-promote")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path,
+                                 logger: ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG"] == nil ? .discarding
+                                    : Logger(sink: StandardErrorLogSink(format: .text), minimumLevel: .info, redactor: Redactor()))
+        defer { s.shutdown() }
+        let main = try s.repository.head("main")
+        try s.waitFor("staging", .healthy, sha: main)
+
+        // The bot starts the production branch and keeps one promotion PR open.
+        let pr = try Eventually.value(of: "the promotion pull request", timeout: 60, interval: 0.2) { () -> FakeGitHub.PullRequest? in
+            try Self.tick(s)
+            return s.forge.pullRequests.first { $0.baseRef == "production" && $0.headRef == "main" && $0.state == "open" }
+        }
+        #expect(pr.title.hasPrefix("Promote staging ("))
+        #expect(pr.body.contains("<!-- slipway:promotion -->"))
+        #expect(pr.body.contains("@octocat"))
+        #expect(s.forge.pullRequests.filter { $0.baseRef == "production" && $0.state == "open" }.count == 1)
+        let head = pr.headSHA
+
+        // A stranger labels it: the label is removed and the comment says who may approve.
+        s.forge.addLabel(issue: pr.number, "promote", by: "mallory")
+        try Self.deliverAndWait(s, s.payloads.pullRequest(action: "labeled", number: pr.number, headSHA: head, headRef: "main", sender: "mallory",
+                                                          author: pr.author, labels: ["promote"], label: "promote", baseRef: "production"))
+        try Eventually.wait(for: "the stranger's label to be removed", timeout: 30) { !s.forge.labels(onIssue: pr.number).contains("promote") }
+        let refused = try s.waitForComment(on: pr.number) { $0.contains("may not approve") }
+        #expect(refused.contains("@octocat"))
+        try Self.tick(s)
+        #expect(try s.repository.head("production") != head, "nothing shipped")
+
+        // The approver labels it at its head: production's branch moves to exactly that head and
+        // production deploys it.
+        s.forge.addLabel(issue: pr.number, "promote", by: "octocat")
+        try Self.deliverAndWait(s, s.payloads.pullRequest(action: "labeled", number: pr.number, headSHA: head, headRef: "main", sender: "octocat",
+                                                          author: pr.author, labels: ["promote"], label: "promote", baseRef: "production"))
+        try Eventually.wait(for: "production's branch to move to the approved head", timeout: 60, interval: 0.2) {
+            try Self.tick(s)
+            return try s.repository.head("production") == head
+        }
+        let production = try s.waitFor("production", .healthy, sha: head)
+        #expect(try s.fetch(try #require(production.url)).0 == 200)
+        let promotion = try #require(try s.store.approvedPromotions()["production"])
+        #expect(promotion.sha == head)
+        #expect(promotion.approvers == ["octocat"])
+        #expect(promotion.gates.allSatisfy { $0.state == .passed })
+        try Eventually.wait(for: "a success status for production", timeout: 30) {
+            s.forge.statuses(sha: head).contains { $0.context == "slipway/production" && $0.state == "success" }
+        }
+
+        // Someone pushes straight to production: not deployed, reported on the commit.
+        let direct = try s.repository.commit("production", ["hotfix.txt": "quick fix\n"], message: "Hotfix without review")
+        try Self.deliverAndWait(s, s.payloads.push(branch: "production", before: head, after: direct), event: "push")
+        try Eventually.wait(for: "the unapproved push to be reported", timeout: 30) {
+            s.forge.statuses(sha: direct).contains { $0.context == "slipway/production" && $0.state == "error" }
+                && !s.forge.commitComments(sha: direct).isEmpty
+        }
+        #expect(try s.store.environment(named: "production")?.sha == head)
+        #expect(try s.store.pendingJobs().allSatisfy { $0.environment != "production" })
+    }
+}
