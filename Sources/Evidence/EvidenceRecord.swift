@@ -86,6 +86,13 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
     public var specFile: String
     public var trigger: Trigger
     public var approver: String?
+    /// A promotion's approvers (distinct GitHub logins), gates and the evidence id of the healthy
+    /// deploy on the source environment it was promoted from.
+    public var approvers: [String]?
+    public var gates: [PromotionGate]?
+    public var promotedFrom: String?
+    /// A person's pin this deploy carries out (rollback, manual deploy, break glass, teardown).
+    public var pin: EnvironmentPin?
     public var startedAt: Date
     public var finishedAt: Date?
     public var durationSeconds: Double?
@@ -109,6 +116,8 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
         case environmentKind = "environment_kind", contentID = "content_id", pullRequest = "pull_request"
         case specFile = "spec_file", startedAt = "started_at", finishedAt = "finished_at"
         case durationSeconds = "duration_seconds", lockFiles = "lock_files", failedPhase = "failed_phase"
+        case approvers, gates, pin
+        case promotedFrom = "promoted_from"
     }
 
     /// The record for `report`. Step logs are renamed to `logs/<file name>`; `redactor` masks
@@ -127,6 +136,14 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
         specFile = report.specFile
         self.trigger = Trigger(type: trigger.type, id: trigger.id.map(r), actor: trigger.actor.map(r), raw: r(trigger.raw))
         approver = report.approver
+        approvers = report.promotion?.approvers
+        gates = report.promotion?.gates
+        promotedFrom = report.promotion?.promotedFrom
+        pin = report.pin.map { pin in
+            var clean = pin
+            clean.reason = pin.reason.map(r)
+            return clean
+        }
         startedAt = report.startedAt
         finishedAt = report.finishedAt
         durationSeconds = report.finishedAt.map { ($0.timeIntervalSince(report.startedAt) * 1000).rounded() / 1000 }

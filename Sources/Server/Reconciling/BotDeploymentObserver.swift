@@ -51,18 +51,81 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
             name: job.environment, url: previous?.url, state: .building, sha: job.sha ?? previous?.sha ?? "",
             neutralization: previous?.neutralization ?? [], tearDownAt: previous?.tearDownAt)
         publish(job, section)
+        deployment(job, kind: job.environmentKind, state: .inProgress, url: nil, description: "Building and deploying")
+    }
+
+    /// The GitHub Deployment of this job's environment and commit (through the update queue:
+    /// outages delay it, never lose it).
+    private func deployment(_ job: JobRecord, kind: EnvironmentKind?, state: DeploymentUpdate.State, url: String?, description: String,
+                            evidenceID: String? = nil) {
+        guard let forge = comments.forge, let sha = job.sha, !sha.isEmpty else { return }
+        do {
+            var payload: [String: String] = ["slipway_job": "\(job.id)"]
+            if let evidenceID { payload["slipway_evidence"] = evidenceID }
+            let update = DeploymentUpdate(environment: job.environment, sha: sha, state: state, environmentURL: url,
+                                          description: description, transient: kind == .preview, production: kind == .production,
+                                          payload: payload)
+            _ = forge.submit(.deployment(update), version: UInt64(try store.nextCounter("forge-update")))
+        } catch {
+            logger.error("could not queue the GitHub deployment", ["env": job.environment, "error": "\(error)"])
+        }
+    }
+
+    /// Who caused a job, as a GitHub login when one is known: the approvers of a promotion,
+    /// the person who ran a command, the sender of the webhook that triggered it.
+    private func actor(_ job: JobRecord, report: DeploymentReport) -> String? {
+        if let promotion = report.promotion { return promotion.approvers.joined(separator: ",") }
+        if let pin = report.pin { return pin.actor }
+        let parts = job.trigger.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first {
+        case "command": return parts.count > 1 ? parts[1] : nil
+        case "delivery":
+            guard parts.count > 1, let delivery = try? store.delivery(id: parts[1]),
+                  case .event(let event) = WebhookDecoder.decode(event: delivery.event, payload: delivery.body) else { return nil }
+            switch event {
+            case .pullRequest(let pr): return pr.sender ?? pr.pullRequest.author
+            case .push(let push): return push.sender ?? push.pusherName
+            case .ping: return nil
+            }
+        default: return nil
+        }
     }
 
     func jobFinished(_ job: JobRecord, report: DeploymentReport) {
         // A build cancelled because a newer push superseded it says nothing: the newer job speaks.
         if report.outcome == .cancelled && job.cancelRequested { return }
+        // A promotion's deploy carries its approvers and gates; a person's pin says who and why.
+        var report = report
+        if job.kind == .deploy, let sha = job.sha {
+            if let promotion = try? store.approvedPromotions()[job.environment], promotion.sha == sha {
+                report.promotion = promotion
+                report.approver = promotion.approvers.joined(separator: ", ")
+            }
+            if let pin = try? store.pins()[job.environment], pin.sha == sha { report.pin = pin }
+        } else if job.kind == .teardown, let pin = try? store.pins()[job.environment], pin.action == .teardown {
+            report.pin = pin
+        }
         // Every attempt leaves evidence (queued; committed in batches on the evidence branch).
         let logs = EnvironmentLogs(workDir: workDir, environment: job.environment).directory
-        let record = evidence.submit(report, logDirectory: logs, actor: job.trigger)
+        let record = evidence.submit(report, logDirectory: logs, actor: actor(job, report: report))
         let folder = EvidenceLayout.folder(for: record)
         let section = PRCommentState.Environment(report: report, evidenceURL: evidenceBaseURL.map { $0 + folder } ?? folder,
                                                  tearDownAt: tearDownAt(job, report))
         publish(job, section)
+        switch (job.kind, report.outcome) {
+        case (.deploy, .succeeded?):
+            let approved = report.promotion.map { " · promoted by \($0.approvers.joined(separator: ", "))" } ?? ""
+            deployment(job, kind: report.environmentKind, state: .success, url: report.url, description: "Healthy\(approved)", evidenceID: record.id)
+        case (.deploy, .failed?):
+            deployment(job, kind: report.environmentKind, state: .failure, url: nil,
+                       description: report.failure ?? "The deploy failed", evidenceID: record.id)
+        case (.teardown, .succeeded?):
+            var torn = job
+            torn.sha = report.sha
+            deployment(torn, kind: report.environmentKind, state: .inactive, url: nil, description: "Torn down", evidenceID: record.id)
+        default:
+            break
+        }
         if job.kind == .deploy, report.outcome == .succeeded { onDeployed?() }
         if job.kind == .deploy, report.outcome == .succeeded, report.environmentKind == .staging {
             regenerateDocs(branch: stagingBranch(job) ?? docs.branch)

@@ -61,6 +61,10 @@ public struct DeploymentReport: Sendable, Equatable, Codable {
     public var trigger: String
     /// Production: who approved the promotion.
     public var approver: String?
+    /// For a deploy of an approved promotion: approvers, gates and the source's evidence.
+    public var promotion: ApprovedPromotion?
+    /// For a deploy a person pinned (rollback, manual deploy, break glass).
+    public var pin: EnvironmentPin?
     public var startedAt: Date
     public var finishedAt: Date?
     public var steps: [Step]
