@@ -64,7 +64,7 @@ final class JobExecutor: @unchecked Sendable {
     var policy: AppSupervisor.Policy {
         AppSupervisor.Policy(restartLimit: configuration.restartLimit, firstBackoff: configuration.restartBackoff,
                              maxBackoff: configuration.maxRestartBackoff, stableAfter: configuration.stableAfter,
-                             grace: configuration.killGrace)
+                             grace: configuration.killGrace, logLimit: configuration.appLogLimit)
     }
 
     // MARK: Jobs
@@ -331,6 +331,8 @@ final class JobExecutor: @unchecked Sendable {
         }
         var variables = environment.variables
         variables["PORT"] = "\(port)"
+        // This deploy's output starts a new app.log: the evidence of the deploy holds only it.
+        space.rotateAppLog()
         let launch = AppSupervisor.Launch(
             command: ChildCommand(shell: run, environment: variables, directory: checkout, sandbox: sandbox), port: port, slot: slot, fifo: fifo,
             logPath: space.appLog, secrets: environment.secretValues, label: "\(job.environment)@\(sha.prefix(7))"
