@@ -114,16 +114,36 @@ public final class EvidenceWriter: @unchecked Sendable {
         return record
     }
 
-    /// Like `submit(_:logs:)`, reading each step's log from `logDirectory/<step.log>`.
+    /// The most of one log a record holds (the runner bounds its logs below this already; a
+    /// larger file keeps its head and tail).
+    public static let maxLogBytes = 16 << 20
+
+    /// Like `submit(_:logs:)`, reading each step's log from `logDirectory/<step.log>` (at most
+    /// `maxLogBytes` of each).
     @discardableResult
     public func submit(_ report: DeploymentReport, logDirectory: String, actor: String? = nil) -> EvidenceRecord {
         var logs: [String: Data] = [:]
         for step in report.steps {
             guard let name = step.log else { continue }
             let path = (logDirectory as NSString).appendingPathComponent(name)
-            if let data = FileManager.default.contents(atPath: path) { logs[name] = data }
+            if let data = Self.readBounded(path, limit: Self.maxLogBytes) { logs[name] = data }
         }
         return submit(report, logs: logs, actor: actor)
+    }
+
+    /// The file's bytes, or its head and tail around a marked cut when it is over `limit`.
+    static func readBounded(_ path: String, limit: Int) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return nil }
+        try? handle.seek(toOffset: 0)
+        guard size > UInt64(limit) else { return try? handle.readToEnd() ?? Data() }
+        let half = limit / 2
+        var data = (try? handle.read(upToCount: half)) ?? Data()
+        data.append(Data("\n[slipway] … \(size - UInt64(2 * half)) bytes cut …\n".utf8))
+        try? handle.seek(toOffset: size - UInt64(half))
+        data.append((try? handle.read(upToCount: half)) ?? Data())
+        return data
     }
 
     /// Records waiting for a commit.

@@ -251,6 +251,13 @@ enum Migrator {
             CREATE UNIQUE INDEX deliveries_body ON deliveries (body_sha256);
             """
         ),
+        // Jobs that survive stops: a graceful stop puts a running job back (`requeues` counts
+        // those runs, which do not count against the attempt limit).
+        Migration(
+            version: 6,
+            sqlite: "ALTER TABLE jobs ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;",
+            postgres: "ALTER TABLE jobs ADD COLUMN requeues BIGINT NOT NULL DEFAULT 0;"
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {

@@ -123,7 +123,12 @@ public struct JobRecord: Sendable, Equatable {
     /// What asked for it: `delivery:<id>`, `reconcile`, `command:<who>`.
     public var trigger: String
     public var status: Status
+    /// How many times a worker took it (each claim adds one; the number fences the writes of
+    /// that run: see `JobLease`).
     public var attempts: Int
+    /// How many of those runs a graceful stop put back into the queue (they do not count
+    /// against the attempt limit).
+    public var requeues: Int
     public var cancelRequested: Bool
     public var error: String?
     public var createdAt: Date
@@ -134,9 +139,10 @@ public struct JobRecord: Sendable, Equatable {
         id: Int64, environment: String, kind: PendingJob.Kind, environmentKind: EnvironmentKind?, pullRequest: Int?,
         sha: String?, contentID: String?, specFile: String?, reason: String, trigger: String, status: Status,
         attempts: Int, cancelRequested: Bool, error: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?,
-        specSHA: String? = nil
+        specSHA: String? = nil, requeues: Int = 0
     ) {
         self.specSHA = specSHA
+        self.requeues = requeues
         self.id = id
         self.environment = environment
         self.kind = kind
@@ -157,4 +163,29 @@ public struct JobRecord: Sendable, Equatable {
     }
 
     public var pending: PendingJob { PendingJob(environment: environment, kind: kind, contentID: contentID, pullRequest: pullRequest) }
+
+    /// Runs that counted: attempts less the ones a graceful stop put back.
+    public var countedAttempts: Int { attempts - requeues }
+}
+
+/// A worker's hold on one run of a job: the job, the worker, and the attempt number its claim
+/// produced. Every write of that run is fenced by all three, so a worker whose lease expired
+/// (and whose job another worker took, with a higher attempt number) changes nothing.
+public struct JobLease: Sendable, Equatable, CustomStringConvertible {
+    public var id: Int64
+    public var owner: String
+    public var attempt: Int
+
+    public init(id: Int64, owner: String, attempt: Int) {
+        self.id = id
+        self.owner = owner
+        self.attempt = attempt
+    }
+
+    /// The lease a claim returned (`job.attempts` is this run's number).
+    public init(job: JobRecord, owner: String) {
+        self.init(id: job.id, owner: owner, attempt: job.attempts)
+    }
+
+    public var description: String { "job \(id) attempt \(attempt) (\(owner))" }
 }

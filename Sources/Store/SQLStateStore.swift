@@ -111,24 +111,42 @@ extension SQLStateStore {
     }
 
     public func saveEnvironment(_ env: EnvironmentRecord) throws {
+        try inTransaction("save environment") { x in try Self.upsert(x, env) }
+    }
+
+    public func saveEnvironment(_ env: EnvironmentRecord, holding lease: JobLease) throws -> Bool {
         try inTransaction("save environment") { x in
-            try x.change(
-                """
-                INSERT INTO environments (name, kind, pull_request, sha, content_id, spec_file, status, url, port, pid,
-                    process_start, last_error, created_at, updated_at, spec_sha)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, pull_request = excluded.pull_request,
-                    sha = excluded.sha, content_id = excluded.content_id, spec_file = excluded.spec_file, spec_sha = excluded.spec_sha,
-                    status = excluded.status, url = excluded.url, port = excluded.port, pid = excluded.pid,
-                    process_start = excluded.process_start, last_error = excluded.last_error, updated_at = excluded.updated_at
-                """,
-                [.text(env.name), .text(env.kind.rawValue), .optional(env.pullRequest), .text(env.sha), .text(env.contentID),
-                 .text(env.specFile), .text(env.status.rawValue), .optional(env.url), .optional(env.port),
-                 env.pid.map { .int(Int64($0)) } ?? .null, env.processStart.map { .int(Int64(bitPattern: $0)) } ?? .null,
-                 .optional(env.lastError), .double(env.createdAt.timeIntervalSince1970), .double(env.updatedAt.timeIntervalSince1970),
-                 .optional(env.specSHA)]
-            )
+            // The claim lock: no other worker can take the job between the check and the write.
+            try lockJobClaims(x)
+            guard try Self.holds(x, lease) else { return false }
+            try Self.upsert(x, env)
+            return true
         }
+    }
+
+    /// Whether the run `lease` still holds its job.
+    static func holds(_ x: any SQLExecutor, _ lease: JobLease) throws -> Bool {
+        try !x.rows("SELECT id FROM jobs WHERE id = ? AND lease_owner = ? AND attempts = ? AND status = 'running'",
+                    [.int(lease.id), .text(lease.owner), .int(Int64(lease.attempt))]).isEmpty
+    }
+
+    static func upsert(_ x: any SQLExecutor, _ env: EnvironmentRecord) throws {
+        try x.change(
+            """
+            INSERT INTO environments (name, kind, pull_request, sha, content_id, spec_file, status, url, port, pid,
+                process_start, last_error, created_at, updated_at, spec_sha)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, pull_request = excluded.pull_request,
+                sha = excluded.sha, content_id = excluded.content_id, spec_file = excluded.spec_file, spec_sha = excluded.spec_sha,
+                status = excluded.status, url = excluded.url, port = excluded.port, pid = excluded.pid,
+                process_start = excluded.process_start, last_error = excluded.last_error, updated_at = excluded.updated_at
+            """,
+            [.text(env.name), .text(env.kind.rawValue), .optional(env.pullRequest), .text(env.sha), .text(env.contentID),
+             .text(env.specFile), .text(env.status.rawValue), .optional(env.url), .optional(env.port),
+             env.pid.map { .int(Int64($0)) } ?? .null, env.processStart.map { .int(Int64(bitPattern: $0)) } ?? .null,
+             .optional(env.lastError), .double(env.createdAt.timeIntervalSince1970), .double(env.updatedAt.timeIntervalSince1970),
+             .optional(env.specSHA)]
+        )
     }
 
     static func environment(_ row: any SQLRow) -> EnvironmentRecord {
@@ -236,6 +254,49 @@ extension SQLStateStore {
         }
     }
 
+    public func renewJobLease(_ lease: JobLease, until: Date) throws -> Bool {
+        try inTransaction("renew job lease") { x in
+            try x.change("UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ? AND status = 'running'",
+                         [.double(until.timeIntervalSince1970), .int(lease.id), .text(lease.owner), .int(Int64(lease.attempt))]) == 1
+        }
+    }
+
+    public func finishJob(_ lease: JobLease, status: JobRecord.Status, error: String?, now: Date) throws -> Bool {
+        try inTransaction("finish job") { x in
+            try x.change(
+                """
+                UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND lease_owner = ? AND attempts = ? AND status = 'running'
+                """,
+                [.text(status.rawValue), .optional(error), .double(now.timeIntervalSince1970), .int(lease.id), .text(lease.owner),
+                 .int(Int64(lease.attempt))]
+            ) == 1
+        }
+    }
+
+    public func requeueJob(_ lease: JobLease) throws -> Bool {
+        try inTransaction("requeue job") { x in
+            try x.change(
+                """
+                UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_until = NULL, requeues = requeues + 1
+                WHERE id = ? AND lease_owner = ? AND attempts = ? AND status = 'running'
+                """,
+                [.int(lease.id), .text(lease.owner), .int(Int64(lease.attempt))]
+            ) == 1
+        }
+    }
+
+    public func jobCounts() throws -> [JobRecord.Status: Int] {
+        try inTransaction("count jobs") { x in
+            var counts: [JobRecord.Status: Int] = [:]
+            for row in try x.rows("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status", []) {
+                guard let status = row.string("status").flatMap(JobRecord.Status.init(rawValue:)) else { continue }
+                counts[status, default: 0] += row.int("n") ?? 0
+            }
+            return counts
+        }
+    }
+
     public func releaseJobs(ownedBy instance: String) throws -> Int {
         try inTransaction("release jobs") { x in
             var released = 0
@@ -304,7 +365,7 @@ extension SQLStateStore {
             status: row.string("status").flatMap(JobRecord.Status.init(rawValue:)) ?? .queued, attempts: row.int("attempts") ?? 0,
             cancelRequested: row.flag("cancel_requested"), error: row.string("error"),
             createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), startedAt: row.date("started_at"),
-            finishedAt: row.date("finished_at"), specSHA: row.string("spec_sha")
+            finishedAt: row.date("finished_at"), specSHA: row.string("spec_sha"), requeues: row.int("requeues") ?? 0
         )
     }
 }

@@ -72,6 +72,10 @@ public protocol Store: AnyObject, Sendable {
     func environments() throws -> [EnvironmentRecord]
     func environment(named name: String) throws -> EnvironmentRecord?
     func saveEnvironment(_ environment: EnvironmentRecord) throws
+    /// Saves the record only while `lease` still holds its job (running, same owner, same
+    /// attempt): what a job's run writes. False (nothing written) for a stale worker.
+    @discardableResult
+    func saveEnvironment(_ environment: EnvironmentRecord, holding lease: JobLease) throws -> Bool
 
     // MARK: Jobs
 
@@ -98,6 +102,23 @@ public protocol Store: AnyObject, Sendable {
 
     /// Records the end of a job run by `owner`.
     func finishJob(id: Int64, owner: String, status: JobRecord.Status, error: String?, now: Date) throws
+
+    /// Extends the lease of the run `lease`; false when the job is no longer held by it (finished,
+    /// put back, or taken by another worker after the lease expired).
+    func renewJobLease(_ lease: JobLease, until: Date) throws -> Bool
+
+    /// Records the end of the run `lease`; false (nothing written) when the run no longer holds
+    /// the job.
+    @discardableResult
+    func finishJob(_ lease: JobLease, status: JobRecord.Status, error: String?, now: Date) throws -> Bool
+
+    /// A graceful stop: puts the job of the run `lease` back into the queue (lease cleared), and
+    /// the run does not count against the attempt limit. False when the run no longer holds it.
+    @discardableResult
+    func requeueJob(_ lease: JobLease) throws -> Bool
+
+    /// How many jobs are in each status (`/metrics`).
+    func jobCounts() throws -> [JobRecord.Status: Int]
 
     /// Puts back every job leased by a worker of `instance` (owners `<instance>/<worker>`), when
     /// that instance starts again after dying. Returns how many.

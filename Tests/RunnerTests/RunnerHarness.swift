@@ -72,6 +72,13 @@ final class RunnerHarness: @unchecked Sendable {
     python3 -c 'import os, sys, time; t = os.environ["API_TOKEN"]; sys.stdout.write("token=" + t[:7]); sys.stdout.flush(); time.sleep(0.2); print(t[7:])'
     if [ -f fail ]; then echo "compiler says no"; exit 7; fi
     if [ -f slow ]; then sleep 60 & python3 -c 'import os; print(os.getpgid(0))' > "$HOME/build.pgid"; wait; fi
+    if [ -f slow-once ]; then
+      if [ ! -f "$HOME/slow-done" ]; then
+        touch "$HOME/slow-done"; sleep 60 & python3 -c 'import os; print(os.getpgid(0))' > "$HOME/build.pgid"; wait
+      elif kill -0 -"$(cat "$HOME/build.pgid")" 2>/dev/null; then
+        echo "the first run of this build still runs"; exit 9
+      fi
+    fi
     mkdir -p dist
     echo built > dist/app.txt
     """
@@ -112,8 +119,8 @@ final class RunnerHarness: @unchecked Sendable {
 
     /// A started runner service (stopped by `close()`).
     @discardableResult
-    func startService(_ adjust: (inout RunnerConfiguration) -> Void = { _ in }) -> RunnerService {
-        let service = RunnerService(store: store, repository: repository, logger: .discarding, configuration: configuration(adjust),
+    func startService(store: (any Store)? = nil, _ adjust: (inout RunnerConfiguration) -> Void = { _ in }) -> RunnerService {
+        let service = RunnerService(store: store ?? self.store, repository: repository, logger: .discarding, configuration: configuration(adjust),
                                     observer: observer)
         services.append(service)
         service.start()
@@ -198,6 +205,12 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         lock.lock()
         finishedReports[job.id] = report
         lock.unlock()
+    }
+
+    func hasReport(_ id: Int64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return finishedReports[id] != nil
     }
 
     var started: [Int64] {

@@ -221,6 +221,14 @@ struct WebhookIngressTests {
         #expect(text.contains("slipway_webhook_deliveries_total{event=\"unverified\",outcome=\"unauthorized\"} 1"))
         #expect(text.contains("slipway_http_request_duration_seconds_bucket{route=\"/webhook\",le=\"+Inf\"} 2"))
         #expect(text.contains("slipway_journal_depth 0"))
+        // Jobs by state, read from the store at scrape time: every state, zeros included.
+        #expect(text.contains("# TYPE slipway_jobs gauge"))
+        #expect(text.contains("slipway_jobs{state=\"queued\"} 0"))
+        #expect(text.contains("slipway_jobs{state=\"running\"} 0"))
+        try bot.app.store.enqueue([PlannedAction(kind: .create, environment: "staging", sha: "a", contentID: "c",
+                                                 specFile: "environments/staging.yaml", reason: "test")], trigger: "test", now: Date())
+        let after = String(decoding: try bot.get("/metrics").body, as: UTF8.self)
+        #expect(after.contains("slipway_jobs{state=\"queued\"} 1"))
     }
 
     @Test("log lines about a delivery carry its id, and the secret appears in none")

@@ -86,6 +86,26 @@ struct PlannerTests {
         #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "b")]), current) == ["create pr-7"])
     }
 
+    @Test("a building, deploying or queued record with no live job is stale: the deploy is queued again; with one, nothing is")
+    func staleInProgressRecord() {
+        let inputs = DesiredInputs(pullRequests: [P.pr(7, sha: "a")], branches: [P.branch("main", sha: "m")])
+        for status in [EnvironmentStatus.building, .deploying, .queued] {
+            let envs = [P.env("pr-7", pr: 7, sha: "a", content: "p-a", status: status),
+                        P.env("staging", sha: "m", content: "s-m", status: status, kind: .staging)]
+            // The run that wrote the status was interrupted and nothing will finish it.
+            let stale = Planner.plan(desired: inputs, current: CurrentState(environments: envs), now: P.now)
+            #expect(stale.changes.map { "\($0.kind.rawValue) \($0.environment)" } == ["update staging", "update pr-7"], "\(status)")
+            #expect(stale.changes.allSatisfy { $0.reason.contains("the last deploy was interrupted (\(status.rawValue) with no job queued or running)") })
+            // A job queued or running will finish it.
+            let live = CurrentState(environments: envs, pendingJobs: [PendingJob(environment: "pr-7", kind: .deploy, contentID: "p-a"),
+                                                                      PendingJob(environment: "staging", kind: .deploy, contentID: "s-m")])
+            #expect(P.plan(inputs, live) == [], "\(status)")
+        }
+        // A failed record of the same content is not retried (a job that failed for good stays failed).
+        let failed = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a", status: .failed)])
+        #expect(P.plan(DesiredInputs(pullRequests: [P.pr(7, sha: "a")]), failed) == [])
+    }
+
     @Test("closed or merged PRs are torn down")
     func closedTornDown() {
         let current = CurrentState(environments: [P.env("pr-7", pr: 7, sha: "a", content: "p-a")])

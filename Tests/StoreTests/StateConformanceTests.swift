@@ -114,6 +114,59 @@ extension StoreConformanceTests {
         #expect(try store.jobs(limit: 10).count == 3)
     }
 
+    @Test("a run's writes are fenced by its attempt: after its lease expired and another worker took the job, it changes nothing", arguments: Backend.allCases)
+    func attemptFencing(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        try store.enqueue([action(.create, "staging", content: "s")], trigger: "reconcile", now: now)
+        let first = try #require(try store.claimJob(owner: "host/runner-0", lease: 30, now: now))
+        let stale = JobLease(job: first, owner: "host/runner-0")
+        #expect(stale.attempt == 1)
+        let env = EnvironmentRecord(name: "staging", kind: .staging, sha: "a", contentID: "s", specFile: "environments/x.yaml",
+                                    status: .building, createdAt: now, updatedAt: now)
+        #expect(try store.saveEnvironment(env, holding: stale))
+        #expect(try store.renewJobLease(stale, until: now.addingTimeInterval(30)))
+        // The lease expires; the same owner name (a restarted instance) takes it as attempt 2.
+        let second = try #require(try store.claimJob(owner: "host/runner-0", lease: 30, now: now.addingTimeInterval(61)))
+        let current = JobLease(job: second, owner: "host/runner-0")
+        #expect(current.attempt == 2)
+        var healthy = env
+        healthy.status = .healthy
+        #expect(try store.saveEnvironment(healthy, holding: current))
+        // Every write of the stale run is refused.
+        var failed = env
+        failed.status = .failed
+        #expect(try store.saveEnvironment(failed, holding: stale) == false)
+        #expect(try store.renewJobLease(stale, until: now.addingTimeInterval(300)) == false)
+        #expect(try store.requeueJob(stale) == false)
+        #expect(try store.finishJob(stale, status: .failed, error: "stale", now: now) == false)
+        #expect(try store.environment(named: "staging")?.status == .healthy)
+        #expect(try store.finishJob(current, status: .succeeded, error: nil, now: now))
+        #expect(try store.job(id: first.id)?.status == .succeeded)
+        #expect(try store.finishJob(current, status: .failed, error: "twice", now: now) == false)
+        #expect(try store.jobCounts() == [.succeeded: 1])
+    }
+
+    @Test("a graceful stop puts a job back with its lease cleared, and that run does not count as an attempt", arguments: Backend.allCases)
+    func requeueOnStop(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        try store.enqueue([action(.create, "staging", content: "s"), action(.create, "pr-1", content: "p", pr: 1)],
+                          trigger: "reconcile", now: now)
+        let job = try #require(try store.claimJob(owner: "a/runner-0", lease: 600, now: now))
+        #expect(try store.jobCounts() == [.running: 1, .queued: 1])
+        #expect(try store.requeueJob(JobLease(job: job, owner: "a/runner-0")))
+        let back = try #require(try store.job(id: job.id))
+        #expect(back.status == .queued && back.attempts == 1 && back.requeues == 1 && back.countedAttempts == 0)
+        // Its lease is cleared: another worker takes it at once, well before 600 s.
+        let again = try #require(try store.claimJob(owner: "b/runner-0", lease: 600, now: now))
+        #expect(again.id == job.id)
+        #expect(again.attempts == 2 && again.countedAttempts == 1)
+        #expect(try store.requeueJob(JobLease(job: job, owner: "a/runner-0")) == false)
+    }
+
     @Test("concurrent claimers never run two jobs of one environment", arguments: Backend.allCases)
     func concurrentJobClaims(backend: Backend) throws {
         let (store, keep) = try backend.makeStore()

@@ -6,8 +6,8 @@ import Glibc
 /// Keeps one long-running app (the `process` driver's `deploy.run`) alive on its own thread:
 /// reads its output from a FIFO into the redacted `app.log`, notices when it dies (`waitpid` on
 /// its group, and `/proc` for an adopted one that is not our child), and restarts it with exponential backoff
-/// until a limit, then gives up. `stop()` stops the whole process group; `detach()` leaves it
-/// running for the next bot to adopt.
+/// until a limit, then gives up. The log is rotated when it reaches `Policy.logLimit`. `stop()`
+/// stops the whole process group; `detach()` leaves it running for the next bot to adopt.
 final class AppSupervisor: @unchecked Sendable {
     struct Launch: Sendable {
         var command: ChildCommand
@@ -26,6 +26,8 @@ final class AppSupervisor: @unchecked Sendable {
         /// A run at least this long resets the restart count.
         var stableAfter: TimeInterval
         var grace: TimeInterval
+        /// The log is rotated (to `<log>.1`, replacing it) when it reaches this size.
+        var logLimit: Int = .max
     }
 
     enum Event: Sendable {
@@ -141,7 +143,7 @@ final class AppSupervisor: @unchecked Sendable {
     }
 
     private func loop() {
-        let writer: RedactingLogWriter? = try? RedactingLogWriter(path: launch.logPath, secrets: launch.secrets)
+        var writer: RedactingLogWriter? = try? RedactingLogWriter(path: launch.logPath, secrets: launch.secrets)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var consecutive = 0
         var runningSince = Date()
@@ -151,6 +153,12 @@ final class AppSupervisor: @unchecked Sendable {
                 let count = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
                 guard count > 0 else { return }
                 writer?.write(Array(buffer[..<count]))
+                if let size = writer?.size, size >= policy.logLimit {
+                    // Bounded: the full log becomes `.1` (the one before is dropped).
+                    writer?.finish()
+                    rename(launch.logPath, launch.logPath + ".1")
+                    writer = try? RedactingLogWriter(path: launch.logPath, secrets: launch.secrets)
+                }
             }
         }
         writer?.write("[slipway] \(launch.label): pid \(current.pid) on port \(launch.port)\n")

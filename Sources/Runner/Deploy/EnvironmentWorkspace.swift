@@ -8,7 +8,9 @@ import Glibc
 /// - `checkout-a/`, `checkout-b/`: two checkout slots; a build uses the slot the live app does
 ///   not run from, so a failed build or health check never disturbs the running version;
 /// - `home/`: the children's `HOME`;
-/// - `logs/<job>-<step>.log`: redacted step logs; `app.log`: the redacted app output;
+/// - `logs/<job>-<step>.log`: redacted step logs (bounded: head and tail); `app.log`: the
+///   redacted output of the version deployed last (rotated at each deploy and by size, the
+///   previous one kept as `app.log.1`);
 /// - `app-<slot>.fifo`: the app's stdout and stderr (a FIFO, so the app never writes to a dead pipe
 ///   while the bot restarts);
 /// - `live.json`: the version that serves (slot, port, pid, start time);
@@ -54,6 +56,12 @@ struct EnvironmentWorkspace: Sendable {
         if FileManager.default.fileExists(atPath: fifo) { return fifo }
         guard mkfifo(fifo, 0o600) == 0 else { throw RunnerError.system("mkfifo", errno, fifo) }
         return fifo
+    }
+
+    /// A new version starts a new `app.log`; the previous one becomes `app.log.1` (replacing
+    /// the one before). An old version still running keeps writing to its file, now `app.log.1`.
+    func rotateAppLog() {
+        if FileManager.default.fileExists(atPath: appLog) { rename(appLog, appLog + ".1") }
     }
 
     func remove() {

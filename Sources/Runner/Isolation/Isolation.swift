@@ -46,6 +46,7 @@ public enum Isolation {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        ChildReaper.shared.forget(pid)
         let exit = ExitStatus(raw: status)
         guard exit.code == 0 else {
             let said = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Git
 import Reconcile
@@ -65,7 +64,7 @@ final class JobExecutor: @unchecked Sendable {
     var policy: AppSupervisor.Policy {
         AppSupervisor.Policy(restartLimit: configuration.restartLimit, firstBackoff: configuration.restartBackoff,
                              maxBackoff: configuration.maxRestartBackoff, stableAfter: configuration.stableAfter,
-                             grace: configuration.killGrace)
+                             grace: configuration.killGrace, logLimit: configuration.appLogLimit)
     }
 
     // MARK: Jobs
@@ -84,7 +83,14 @@ final class JobExecutor: @unchecked Sendable {
         var cancelled = false
     }
 
-    func execute(_ job: JobRecord, cancellation: CancellationToken) -> Outcome {
+    /// One run of a job: what its writes are fenced by, and what stops it.
+    struct Run {
+        var lease: JobLease?
+        var cancellation: CancellationToken
+    }
+
+    func execute(_ job: JobRecord, lease: JobLease? = nil, cancellation: CancellationToken) -> Outcome {
+        let run = Run(lease: lease, cancellation: cancellation)
         var report = DeploymentReport(
             environment: job.environment, environmentKind: job.environmentKind ?? .preview, jobKind: job.kind.rawValue,
             pullRequest: job.pullRequest, sha: job.sha ?? "", contentID: job.contentID ?? "", specFile: job.specFile ?? "",
@@ -97,8 +103,8 @@ final class JobExecutor: @unchecked Sendable {
                 throw Failure(phase: .checkout, message: "'\(job.environment)' is not a valid environment name")
             }
             switch job.kind {
-            case .deploy: try deploy(job, previous: previous, report: &report, redactor: &redactor, cancellation: cancellation)
-            case .teardown: try teardown(job, previous: previous, report: &report, redactor: &redactor, cancellation: cancellation)
+            case .deploy: try deploy(job, previous: previous, report: &report, redactor: &redactor, run: run)
+            case .teardown: try teardown(job, previous: previous, report: &report, redactor: &redactor, run: run)
             }
             report.outcome = .succeeded
             report.finishedAt = Date()
@@ -110,37 +116,90 @@ final class JobExecutor: @unchecked Sendable {
             report.failure = message
             report.failureLogTail = failure.logTail.map(redactor.redact)
             report.finishedAt = Date()
-            recordFailure(job, previous: previous, report: report, cancelled: failure.cancelled)
+            recordFailure(job, previous: previous, report: report, cancelled: failure.cancelled ? cancellation.cause ?? .superseded : nil, run: run)
             return Outcome(status: failure.cancelled ? .cancelled : .failed, error: message, report: report)
         } catch {
             let message = redactor.redact("\(error)")
             report.outcome = .failed
             report.failure = message
             report.finishedAt = Date()
-            recordFailure(job, previous: previous, report: report, cancelled: false)
+            recordFailure(job, previous: previous, report: report, cancelled: nil, run: run)
             return Outcome(status: .failed, error: message, report: report)
         }
     }
 
-    private func recordFailure(_ job: JobRecord, previous: EnvironmentRecord?, report: DeploymentReport, cancelled: Bool) {
+    /// Leaves the environment's record true after a failed or stopped run. A run stopped by a
+    /// newer job or by the bot's stop restores the record as it was before the run (never left
+    /// `building`): a first deploy ends `failed` when superseded, `queued` when it goes back to
+    /// the queue. A run that lost its lease writes nothing.
+    private func recordFailure(_ job: JobRecord, previous: EnvironmentRecord?, report: DeploymentReport,
+                               cancelled: CancellationToken.Cause?, run: Run) {
+        if cancelled == .leaseLost { return }
         let now = Date()
         var record = (try? store.environment(named: job.environment)) ?? previous
-        if cancelled, var restored = previous {
-            // Cancelled (a newer job waits, or the bot stops): the environment is as before.
-            restored.lastError = report.failure
+        if let cancelled, var restored = previous ?? record {
+            if previous == nil || restored.status.isInProgress {
+                // Nothing ran before this run (or an interrupted run left that status).
+                restored.status = cancelled == .stopping ? .queued : .failed
+            }
+            restored.lastError = cancelled == .stopping ? previous?.lastError : report.failure
             restored.updatedAt = now
-            record = restored
+            save(restored, run)
+            return
         } else if record == nil {
-            guard job.kind == .deploy else { return }
+            guard job.kind == .deploy, cancelled != .stopping else { return }
             record = EnvironmentRecord(name: job.environment, kind: report.environmentKind, pullRequest: job.pullRequest,
                                        sha: report.sha, contentID: report.contentID, specFile: report.specFile,
                                        status: .failed, createdAt: now, updatedAt: now)
         }
         guard var record else { return }
-        if !cancelled { record.status = .failed }
+        record.status = .failed
         record.lastError = report.failure
         record.updatedAt = now
-        save(record)
+        save(record, run)
+    }
+
+    /// A job whose runs kept being interrupted: its environment (if a deploy of it was left in
+    /// progress) fails with `reason`, and the report says so.
+    func giveUp(_ job: JobRecord, lease: JobLease, reason: String) -> DeploymentReport {
+        let now = Date()
+        var report = DeploymentReport(
+            environment: job.environment, environmentKind: job.environmentKind ?? .preview, jobKind: job.kind.rawValue,
+            pullRequest: job.pullRequest, sha: job.sha ?? "", contentID: job.contentID ?? "", specFile: job.specFile ?? "",
+            trigger: job.trigger, startedAt: now
+        )
+        report.outcome = .failed
+        report.failure = reason
+        report.finishedAt = now
+        let run = Run(lease: lease, cancellation: CancellationToken())
+        let current = try? store.environment(named: job.environment)
+        if var record = current ?? nil {
+            if record.status.isInProgress || (job.kind == .deploy && record.sha != job.sha) || job.kind == .teardown {
+                record.status = .failed
+            }
+            record.lastError = reason
+            record.updatedAt = now
+            save(record, run)
+        } else if job.kind == .deploy {
+            save(EnvironmentRecord(name: job.environment, kind: report.environmentKind, pullRequest: job.pullRequest, sha: report.sha,
+                                   contentID: report.contentID, specFile: report.specFile, specSHA: job.specSHA, status: .failed,
+                                   lastError: reason, createdAt: now, updatedAt: now), run)
+        }
+        return report
+    }
+
+    /// Saves an environment record written by a job's run: fenced by the run's lease. A run
+    /// that no longer holds its job is stopped.
+    private func save(_ record: EnvironmentRecord, _ run: Run) {
+        guard let lease = run.lease else { return save(record) }
+        do {
+            if try !store.saveEnvironment(record, holding: lease) {
+                run.cancellation.cancel(.leaseLost, "this run no longer holds the job (\(lease))")
+                logger.warning("environment not saved: the run no longer holds its job", ["env": record.name, "job": lease.description])
+            }
+        } catch {
+            logger.error("could not save the environment", ["env": record.name, "error": "\(error)"])
+        }
     }
 
     private func save(_ record: EnvironmentRecord) {
@@ -154,7 +213,8 @@ final class JobExecutor: @unchecked Sendable {
     // MARK: Deploy
 
     private func deploy(_ job: JobRecord, previous: EnvironmentRecord?, report: inout DeploymentReport, redactor: inout Redactor,
-                        cancellation: CancellationToken) throws {
+                        run: Run) throws {
+        let cancellation = run.cancellation
         guard let sha = job.sha, let specFile = job.specFile else {
             throw Failure(phase: .checkout, message: "the job names no commit or spec file")
         }
@@ -191,9 +251,11 @@ final class JobExecutor: @unchecked Sendable {
         record.status = .building
         record.lastError = nil
         record.updatedAt = now
-        save(record)
+        save(record, run)
 
-        // Check out into the slot the live version does not use.
+        // Check out into the slot the live version does not use, once an old version that ran
+        // from it has finished stopping.
+        waitForRetirement(job.environment)
         let slot = space.buildSlot()
         let checkout = space.path(slot)
         do {
@@ -221,28 +283,34 @@ final class JobExecutor: @unchecked Sendable {
                                       unenforced: isolation.unenforced(spec.limits))
             _ = outcome
         }
-        report.lockFiles = lockFiles(in: checkout)
+        // The build ran as another uid: nothing it left is followed, waited on or read whole.
+        let hasher = CheckoutFileHasher(root: checkout, limit: configuration.hashLimit)
+        report.lockFiles = hasher.files(named: Self.lockFileNames, skipping: ["node_modules", ".git"])
         for artifact in spec.artifacts {
-            let path = (checkout as NSString).appendingPathComponent(artifact)
-            guard !artifact.hasPrefix("/"), !artifact.split(separator: "/").contains(".."),
-                  let digest = try? Crypto.SHA256.hash(fileAt: path) else {
+            let result = hasher.hash(relative: artifact)
+            switch result {
+            case .missing:
                 throw Failure(phase: .build, message: "the declared artifact \(artifact) was not produced by the build")
+            case .symbolicLink, .notRegular:
+                throw Failure(phase: .build, message: "the declared artifact \(artifact) is \(result == .symbolicLink ? "a symbolic link" : "not a regular file"); artifacts must be regular files")
+            case .digest, .tooLarge, .unreadable:
+                report.artifacts[artifact] = result.recorded(limit: configuration.hashLimit)
             }
-            report.artifacts[artifact] = Hex.encode(digest)
         }
         if let reason = cancellation.reason { throw Failure(phase: .build, message: "cancelled: \(reason)", cancelled: true) }
 
         record.status = .deploying
         record.updatedAt = Date()
-        save(record)
+        save(record, run)
+        if let reason = cancellation.reason { throw Failure(phase: .deploy, message: "cancelled: \(reason)", cancelled: true) }
 
         switch spec.deploy.driver {
         case .process:
             try deployProcess(job, spec: spec, sha: sha, slot: slot, checkout: checkout, environment: environment, space: space,
-                              sandbox: sandbox, record: &record, report: &report, cancellation: cancellation)
+                              sandbox: sandbox, record: &record, report: &report, run: run)
         case .command:
             try deployCommand(job, spec: spec, sha: sha, checkout: checkout, environment: environment, space: space,
-                              sandbox: sandbox, record: &record, report: &report, cancellation: cancellation)
+                              sandbox: sandbox, record: &record, report: &report, run: run)
         case .kubernetes:
             throw Failure(phase: .deploy, message: "deploy.driver kubernetes is not supported by this runner")
         }
@@ -250,7 +318,8 @@ final class JobExecutor: @unchecked Sendable {
 
     private func deployProcess(_ job: JobRecord, spec: EnvironmentSpec, sha: String, slot: String, checkout: String,
                                environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
-                               record: inout EnvironmentRecord, report: inout DeploymentReport, cancellation: CancellationToken) throws {
+                               record: inout EnvironmentRecord, report: inout DeploymentReport, run jobRun: Run) throws {
+        let cancellation = jobRun.cancellation
         guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
         let port: Int
         let fifo: String
@@ -262,6 +331,8 @@ final class JobExecutor: @unchecked Sendable {
         }
         var variables = environment.variables
         variables["PORT"] = "\(port)"
+        // This deploy's output starts a new app.log: the evidence of the deploy holds only it.
+        space.rotateAppLog()
         let launch = AppSupervisor.Launch(
             command: ChildCommand(shell: run, environment: variables, directory: checkout, sandbox: sandbox), port: port, slot: slot, fifo: fifo,
             logPath: space.appLog, secrets: environment.secretValues, label: "\(job.environment)@\(sha.prefix(7))"
@@ -310,34 +381,37 @@ final class JobExecutor: @unchecked Sendable {
         record.url = "http://127.0.0.1:\(port)"
         record.lastError = nil
         record.updatedAt = Date()
-        save(record)
+        save(record, jobRun)
         space.clearOrphans()
         report.url = record.url
         // The old version stops in the background: the job (and the PR comment) need not wait
         // for it to exit.
+        // The next build of this environment checks out into the old version's slot: it waits
+        // until the old version is gone (`waitForRetirement`).
         let ports = self.ports
         let grace = configuration.killGrace
-        let retiring = self.retiring
+        let name = job.environment
         if let old {
-            retiring.enter()
-            Thread {
+            beginRetirement(name)
+            Thread { [self] in
                 old.stop()
                 ports.release(old.launch.port)
-                retiring.leave()
+                endRetirement(name)
             }.start()
         } else if let oldLive, ProcStat.matches(pid: oldLive.pid, startTime: oldLive.processStart) {
-            retiring.enter()
-            Thread {
+            beginRetirement(name)
+            Thread { [self] in
                 ProcessGroup(id: oldLive.pid).terminate(grace: grace)
                 ports.release(oldLive.port)
-                retiring.leave()
+                endRetirement(name)
             }.start()
         }
     }
 
     private func deployCommand(_ job: JobRecord, spec: EnvironmentSpec, sha: String, checkout: String,
                                environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
-                               record: inout EnvironmentRecord, report: inout DeploymentReport, cancellation: CancellationToken) throws {
+                               record: inout EnvironmentRecord, report: inout DeploymentReport, run jobRun: Run) throws {
+        let cancellation = jobRun.cancellation
         guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
         _ = try runStep(name: "deploy", command: run, environment: environment.variables, directory: checkout,
                         log: "logs/\(job.id)-deploy.log", space: space, secrets: environment.secretValues,
@@ -374,14 +448,15 @@ final class JobExecutor: @unchecked Sendable {
         record.processStart = nil
         record.lastError = nil
         record.updatedAt = Date()
-        save(record)
+        save(record, jobRun)
         report.url = url
     }
 
     // MARK: Teardown
 
     private func teardown(_ job: JobRecord, previous: EnvironmentRecord?, report: inout DeploymentReport, redactor: inout Redactor,
-                          cancellation: CancellationToken) throws {
+                          run: Run) throws {
+        let cancellation = run.cancellation
         let space = workspace(job.environment)
         guard var record = previous else {
             // Never deployed here: only leftovers to remove.
@@ -431,6 +506,7 @@ final class JobExecutor: @unchecked Sendable {
                             sandbox: sandbox)
         }
 
+        waitForRetirement(job.environment)
         stopApp(job.environment, record: record)
         space.killOrphans(grace: configuration.killGrace)
         space.remove()
@@ -443,7 +519,7 @@ final class JobExecutor: @unchecked Sendable {
         record.url = nil
         record.lastError = nil
         record.updatedAt = Date()
-        save(record)
+        save(record, run)
     }
 
     /// Stops the app of `name`, supervised or (after a failed adoption) known only by its record.
@@ -593,15 +669,43 @@ final class JobExecutor: @unchecked Sendable {
         for app in all.values { app.detach() }
     }
 
-    /// Stops every app this runner supervises.
-    /// Old versions being stopped in the background after a new one took over.
-    let retiring = DispatchGroup()
+    // MARK: Retiring old versions
 
-    /// Waits until every old version replaced by a new one has stopped.
-    func waitForRetiring() {
-        _ = retiring.wait(timeout: .now() + configuration.killGrace + 2)
+    /// Old versions being stopped in the background after a new one took over, per environment.
+    private let retirement = NSCondition()
+    private var retiringCount: [String: Int] = [:]
+
+    private func beginRetirement(_ name: String) {
+        retirement.lock()
+        retiringCount[name, default: 0] += 1
+        retirement.unlock()
     }
 
+    private func endRetirement(_ name: String) {
+        retirement.lock()
+        retiringCount[name, default: 1] -= 1
+        if retiringCount[name] == 0 { retiringCount[name] = nil }
+        retirement.broadcast()
+        retirement.unlock()
+    }
+
+    /// Waits until the old versions of `name` have stopped (a stop is bounded: SIGTERM, the
+    /// grace, SIGKILL), so their checkout slot can be reused.
+    func waitForRetirement(_ name: String) {
+        retirement.lock()
+        while retiringCount[name] != nil { retirement.wait() }
+        retirement.unlock()
+    }
+
+    /// Waits until every old version replaced by a new one has stopped (bounded).
+    func waitForRetiring() {
+        let end = Date().addingTimeInterval(configuration.killGrace + 12)
+        retirement.lock()
+        while !retiringCount.isEmpty && Date() < end { _ = retirement.wait(until: end) }
+        retirement.unlock()
+    }
+
+    /// Stops every app this runner supervises.
     func stopAll() {
         waitForRetiring()
         lock.lock()
@@ -670,7 +774,7 @@ final class JobExecutor: @unchecked Sendable {
         }
         let result: StepRunner.Result
         do {
-            result = try StepRunner(grace: configuration.killGrace).run(
+            result = try StepRunner(grace: configuration.killGrace, outputLimit: configuration.stepOutputLimit).run(
                 ChildCommand(shell: command, environment: environment, directory: directory, sandbox: sandbox), logPath: logPath, secrets: secrets,
                 timeout: timeout.seconds, cancellation: cancellation, started: { space.addOrphan(pid: $0) }
             )
@@ -693,27 +797,6 @@ final class JobExecutor: @unchecked Sendable {
             }
         }
         return result
-    }
-
-    /// SHA-256 of every lock file in the checkout (dependency folders and `.git` skipped).
-    private func lockFiles(in checkout: String) -> [String: String] {
-        var found: [String: String] = [:]
-        let root = URL(fileURLWithPath: checkout)
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isDirectoryKey], options: []) else {
-            return found
-        }
-        let prefix = root.standardizedFileURL.path + "/"
-        for case let url as URL in walker {
-            let name = url.lastPathComponent
-            if name == "node_modules" || name == ".git" {
-                walker.skipDescendants()
-                continue
-            }
-            guard Self.lockFileNames.contains(name), let digest = try? Crypto.SHA256.hash(fileAt: url.path) else { continue }
-            let path = url.standardizedFileURL.path
-            found[path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : name] = Hex.encode(digest)
-        }
-        return found
     }
 
     static func context(_ name: String, sha: String, pullRequest: Int?) -> TemplateValue {

@@ -28,7 +28,18 @@ public struct RunnerConfiguration: Sendable {
     public var maxRestartBackoff: TimeInterval = 60
     /// A run this long resets the consecutive restart count.
     public var stableAfter: TimeInterval = 60
-    /// `stop()` lets running jobs finish this long, then cancels them.
+    /// A job whose runs were interrupted (the bot crashed, or the worker lost its lease) this
+    /// many times fails for good with the reason. Runs a graceful stop put back do not count.
+    public var maxAttempts: Int = 3
+    /// A build, teardown or command-deploy step keeps at most this many bytes of output in its
+    /// log: the head and the tail, with the cut marked.
+    public var stepOutputLimit: Int = 10 << 20
+    /// The app's log (`app.log`) is rotated at each deploy and when it reaches this size (the
+    /// previous one is kept as `app.log.1`).
+    public var appLogLimit: Int = 10 << 20
+    /// Lock files and artifacts larger than this are recorded as too large instead of hashed.
+    public var hashLimit: Int = 256 << 20
+    /// `stop()` lets running jobs finish this long, then puts them back into the queue.
     public var shutdownDeadline: TimeInterval = 30
     /// The operator's secret grants: the only way a spec's `secrets` get values.
     public var grants = GrantTable()

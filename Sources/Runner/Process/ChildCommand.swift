@@ -73,9 +73,12 @@ struct ChildCommand: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw RunnerError.system("posix_spawn", result, "\(program) in \(directory)") }
-        return pid
+        // Tracked before it can exit: the reaper of orphans never takes its exit status.
+        return try ChildReaper.shared.spawn { () throws(RunnerError) -> pid_t in
+            var pid: pid_t = 0
+            let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+            guard result == 0 else { throw RunnerError.system("posix_spawn", result, "\(program) in \(directory)") }
+            return pid
+        }
     }
 }

@@ -27,6 +27,7 @@ struct ProcessGroup: Sendable, Equatable {
             var status: Int32 = 0
             let reaped = waitpid(-id, &status, WNOHANG)
             if reaped <= 0 { break }
+            ChildReaper.shared.forget(reaped)
             if reaped == leader { leaderStatus = status }
         }
         return leaderStatus

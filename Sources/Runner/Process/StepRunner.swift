@@ -6,10 +6,13 @@ import Glibc
 
 /// Runs one command to completion on the calling thread (which reads its output, so each child
 /// has a thread of its own): output redacted into a log, a timeout, cancellation, and the whole
-/// process group stopped when the command ends, times out or is cancelled.
+/// process group stopped when the command ends, times out or is cancelled. The log keeps at
+/// most `outputLimit` bytes of output (its head and tail, the cut marked), streamed.
 struct StepRunner {
     /// SIGTERM → SIGKILL delay.
     var grace: TimeInterval
+    /// The most output a step keeps in its log (head and tail; nil: no bound).
+    var outputLimit: Int? = nil
 
     struct Result: Sendable {
         var exitCode: Int32?
@@ -25,7 +28,7 @@ struct StepRunner {
     /// soon as the child exists (to record it for cleanup after a crash of the bot).
     func run(_ command: ChildCommand, logPath: String, secrets: [String], timeout: TimeInterval,
              cancellation: CancellationToken, started: (pid_t) -> Void = { _ in }) throws(RunnerError) -> Result {
-        let writer = try RedactingLogWriter(path: logPath, secrets: secrets)
+        let writer = try RedactingLogWriter(path: logPath, secrets: secrets, limit: outputLimit)
         var fds: [Int32] = [0, 0]
         guard slipway_pipe_cloexec(&fds) == 0 else { throw RunnerError.system("pipe2", errno) }
         let readFD = fds[0], writeFD = fds[1]
@@ -69,6 +72,7 @@ struct StepRunner {
                 var raw: Int32 = 0
                 let reaped = waitpid(pid, &raw, WNOHANG)
                 if reaped == pid {
+                    ChildReaper.shared.forget(pid)
                     status = raw
                 } else if reaped < 0 && errno == ECHILD {
                     status = 255 << 8  // reaped elsewhere: the status is lost

@@ -50,7 +50,9 @@ public final class Metrics: @unchecked Sendable {
     }
 
     /// The Prometheus text exposition, with gauges computed by the caller.
-    public func render(journalDepth: Int?) -> String {
+    /// `jobsByState`: jobs per status (every status, zeros included), read from the store at
+    /// scrape time.
+    public func render(journalDepth: Int?, jobsByState: [String: Int]? = nil) -> String {
         lock.lock()
         let deliveries = self.deliveries
         let requests = self.requests
@@ -75,6 +77,13 @@ public final class Metrics: @unchecked Sendable {
             text += "# HELP slipway_journal_depth Deliveries waiting for or in processing.\n"
             text += "# TYPE slipway_journal_depth gauge\n"
             text += "slipway_journal_depth \(journalDepth)\n"
+        }
+        if let jobsByState {
+            text += "# HELP slipway_jobs Jobs in the queue's table by state.\n"
+            text += "# TYPE slipway_jobs gauge\n"
+            for (state, count) in jobsByState.sorted(by: { $0.key < $1.key }) {
+                text += "slipway_jobs{state=\(label(state))} \(count)\n"
+            }
         }
         return text
     }

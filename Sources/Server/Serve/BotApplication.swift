@@ -200,7 +200,11 @@ public final class BotApplication: @unchecked Sendable {
         })
         router.get("/metrics") { _ in
             let depth = try? store.journalDepth()
-            return HTTPResponse(status: 200, body: Data(metrics.render(journalDepth: depth).utf8),
+            // Every state, so a gauge drops to 0 instead of vanishing.
+            let jobs = (try? store.jobCounts()).map { counts in
+                Dictionary(uniqueKeysWithValues: JobRecord.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+            }
+            return HTTPResponse(status: 200, body: Data(metrics.render(journalDepth: depth, jobsByState: jobs).utf8),
                                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         var serverConfig = HTTPServer.Configuration()

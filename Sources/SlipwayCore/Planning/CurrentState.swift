@@ -7,6 +7,9 @@ public enum EnvironmentStatus: String, Sendable, CaseIterable, Codable {
 
     /// Something runs (or is about to) for this environment.
     public var isLive: Bool { self != .tornDown }
+
+    /// A job's run is (or was, if it was interrupted) between its start and its end.
+    public var isInProgress: Bool { self == .queued || self == .building || self == .deploying }
 }
 
 /// One environment the store knows.

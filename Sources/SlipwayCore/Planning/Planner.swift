@@ -279,6 +279,12 @@ public enum Planner {
             var action = base
             if let queued = pendingDeploy[want.name], queued == want.contentID {
                 action.reason = "\(want.why): a deploy of this content is already queued"
+            } else if let env = currentByName[want.name], env.status.isInProgress, pendingDeploy[want.name] == nil,
+                      !pendingTeardown.contains(want.name) {
+                // Building or deploying with no job queued or running: the run that wrote that
+                // status was interrupted (a stop or crash) and nothing will finish it.
+                action.kind = .update
+                action.reason = "\(want.why): the last deploy was interrupted (\(env.status.rawValue) with no job queued or running)"
             } else if let env = currentByName[want.name], env.status.isLive, env.contentID == want.contentID {
                 action.reason = env.status == .failed
                     ? "\(want.why): the last deploy of this content failed; push a fix or run `slipway env deploy`"

@@ -108,7 +108,21 @@ public struct Redactor: Sendable, Equatable {
         var index = 0, copied = 0
         var masked = false
         var shapes = TokenShape.Scanner()
+        // Bytes that can start a match; runs of other bytes are skipped in a tight loop (a step
+        // printing gigabytes of plain output costs a table lookup per byte).
+        var starts = [Bool](repeating: false, count: 256)
+        for (byte, list) in candidates.enumerated() where !list.isEmpty { starts[byte] = true }
+        if redactsTokenShapes {
+            starts[Int(UInt8(ascii: "g"))] = true
+            starts[Int(UInt8(ascii: "e"))] = true
+        }
         scanning: while index < count {
+            if let base = text.baseAddress {
+                starts.withUnsafeBufferPointer { table in
+                    while index < count, !table[Int(base[index])] { index += 1 }
+                }
+                if index == count { break }
+            }
             var length = 0
             for candidate in candidates[Int(text[index])] {
                 let pattern = patterns[candidate]
