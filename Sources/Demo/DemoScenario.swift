@@ -57,6 +57,8 @@ public final class DemoScenario: @unchecked Sendable {
         // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
         let capability = Isolation.probe()
         configuration.isolation = capability.available ? .sandbox : .none
+        // A uid range of its own, so demos and tests running side by side never share a uid.
+        configuration.isolationUIDs = (1_000_000 + UInt32.random(in: 0..<50_000) * 100, 100)
         isolationNote = capability.available
             ? "sandboxed: each environment runs as its own uid in its own namespaces"
             : "unconfined (--isolation none), because this host cannot isolate: \(capability.reason)"

@@ -42,13 +42,16 @@ struct CrashTests {
         // serve leaves apps running for the next start to adopt: the test stops them itself.
         defer { ProcessSweep.stopAll(under: work + "/envs") }
         let slipway = try Binaries.slipway()
+        // A uid range of its own: tests run side by side.
+        let uidRange = "\(5_000_000 + UInt32.random(in: 0..<50_000) * 100):100"
         let env = ["PATH": "/usr/bin:/bin", "HOME": dir.path, "SLIPWAY_FORGE_TOKEN": "crash-token-123456",
                    "PAYMENTS_TEST_KEY": "sk_test_crash_0123456789"]
         func serve() throws -> (ChildProcess, Int) {
             let child = try ChildProcess(slipway, ["serve", "--repo", repo.path, "--work-dir", work, "--listen", "127.0.0.1:0",
                                                    "--webhook-secret-file", secretFile, "--forge-url", forge.baseURL, "--forge-repo", "demo/app",
                                                    "--log-format", "text", "--reconcile-interval", "1h",
-                                                   "--grant", "payments-test=env:PAYMENTS_TEST_KEY@preview,staging"], environment: env)
+                                                   "--grant", "payments-test=env:PAYMENTS_TEST_KEY@preview,staging",
+                                                   "--isolation-uids", uidRange], environment: env)
             let port = try child.waitForOutput(matching: "listening on http://127\\.0\\.0\\.1:([0-9]+)/webhook")
             return (child, Int(port)!)
         }

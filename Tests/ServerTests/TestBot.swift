@@ -29,6 +29,8 @@ final class TestBot: @unchecked Sendable {
             connectionTimeout: connectionTimeout, reconcileInterval: 3600
         )
         configuration.reconcileAtStart = reconcileAtStart
+        // A uid range of its own: tests run side by side.
+        configuration.isolationUIDs = (3_000_000 + UInt32.random(in: 0..<50_000) * 100, 100)
         app = try BotApplication.build(configuration: configuration, logger: Logger(sink: logs, minimumLevel: .debug), handler: handler)
         try app.start()
     }

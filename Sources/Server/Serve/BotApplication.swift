@@ -118,6 +118,8 @@ public final class BotApplication: @unchecked Sendable {
         // environment, but never Slipway's own variables.
         runnerConfiguration.grants = configuration.grants
         runnerConfiguration.isolation = configuration.isolation
+        runnerConfiguration.isolationUIDBase = configuration.isolationUIDs.base
+        runnerConfiguration.isolationUIDCount = configuration.isolationUIDs.count
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
         let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
         let evidence = EvidenceWriter(

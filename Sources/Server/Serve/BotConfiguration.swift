@@ -36,6 +36,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var grants = GrantTable()
     /// How builds and apps are confined (`--isolation`).
     public var isolation: IsolationMode = .sandbox
+    /// The uids environments run as (`--isolation-uids BASE:COUNT`).
+    public var isolationUIDs: (base: UInt32, count: UInt32) = (200_000, 10_000)
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -151,6 +153,13 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             throw ConfigError("--isolation must be sandbox or none (got '\(isolationText)')")
         }
         configuration.isolation = isolation
+        let uidText = value(.isolationUIDs) ?? "200000:10000"
+        let uidParts = uidText.split(separator: ":")
+        guard uidParts.count == 2, let base = UInt32(uidParts[0]), let count = UInt32(uidParts[1]), base >= 1000, count >= 1,
+              UInt64(base) + UInt64(count) < UInt64(Int32.max) else {
+            throw ConfigError("--isolation-uids must be BASE:COUNT with BASE at least 1000, like 200000:10000 (got '\(uidText)')")
+        }
+        configuration.isolationUIDs = (base, count)
         return configuration
     }
 

@@ -69,6 +69,9 @@ public struct ConfigOption: Sendable {
     public static let isolation = ConfigOption(name: "isolation", valueName: "sandbox|none",
         help: "How builds and apps are confined: sandbox (each environment its own uid, namespaces and limits; needs root and bubblewrap) or none (unconfined, said in every PR comment). Without isolation previews are refused unless this is none.",
         defaultValue: "sandbox")
+    public static let isolationUIDs = ConfigOption(name: "isolation-uids", valueName: "BASE:COUNT",
+        help: "The uids (and gids) environments run as: COUNT of them from BASE. Give each bot on one host its own range.",
+        defaultValue: "200000:10000")
     public static let grant: ConfigOption = {
         var option = ConfigOption(name: "grant", valueName: "NAME=env:VAR|file:PATH@ENVS",
             help: "Grant a secret to environments (repeatable): NAME=env:VARIABLE@preview,staging or NAME=file:PATH@production; kinds or name globs. Specs name grants in 'secrets:'; also 'grants:' in slipway.yaml.",
@@ -89,6 +92,6 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
-        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant, .isolation,
+        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant, .isolation, .isolationUIDs,
     ]
 }
