@@ -95,8 +95,14 @@ public struct DesiredInputs: Sendable, Equatable {
     public var grants: GrantTable?
     /// Whether a forge is configured (without one, forks are never built).
     public var forgeConfigured: Bool
+    /// Why the set of open pull requests is unknown (the forge could not list them), or nil when
+    /// it is known. While unknown, previews stay exactly as they are: none is created, updated or
+    /// torn down from a guess; branch environments are planned as usual.
+    public var pullRequestsUnknown: String?
 
-    public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true) {
+    public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true,
+                pullRequestsUnknown: String? = nil) {
+        self.pullRequestsUnknown = pullRequestsUnknown
         self.pullRequests = pullRequests
         self.branches = branches
         self.grants = grants
