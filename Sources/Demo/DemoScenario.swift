@@ -1,6 +1,6 @@
 import Crypto
 public import FakeGitHub
-import Forge
+public import Forge
 public import Foundation
 import HTTPClient
 import HTTPTypes
@@ -31,8 +31,10 @@ public final class DemoScenario: @unchecked Sendable {
     ///   - exampleDirectory: the example app (`examples/app` in the Slipway checkout).
     ///   - directory: where the repository, the bot's work dir and the logs go.
     ///   - store: where the bot keeps its state (SQLite in the work dir by default).
+    ///   - forgeClock: the forge client's time (simulated in tests: a forge outage of an hour
+    ///     without waiting an hour); the wall clock by default.
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
-                store: StoreLocation? = nil, extraGrants: [Grant] = []) throws {
+                store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git")
@@ -45,6 +47,7 @@ public final class DemoScenario: @unchecked Sendable {
             store: store ?? .sqlite(path: directory + "/bot/state.db", synchronousFull: false), workDir: directory + "/bot",
             reconcileInterval: reconcileInterval)
         configuration.forge = ForgeSettings(apiBaseURL: forge.baseURL, repository: ForgeRepository(payloads.fullName), credentials: .token(token))
+        if let forgeClock { configuration.forge.clock = forgeClock }
         // The operator grants a (fake) test payments key to previews and staging; the example's
         // specs name the grant, never where the key lives.
         paymentsKeyFile = directory + "/payments-test.key"

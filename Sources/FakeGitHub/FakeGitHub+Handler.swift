@@ -8,8 +8,11 @@ extension FakeGitHub {
         let failure: Failure? = state.withLock { state in
             state.requests.append(RecordedRequest(method: request.method, path: request.path, query: request.query,
                                                   headers: request.headers, body: request.body))
-            guard let index = state.failures.firstIndex(where: { $0.pathContains.map(request.path.contains) ?? true }) else { return nil }
-            return state.failures.remove(at: index).failure
+            if let index = state.failures.firstIndex(where: { $0.pathContains.map(request.path.contains) ?? true }) {
+                return state.failures.remove(at: index).failure
+            }
+            guard let outage = state.outage, outage.pathContains.map(request.path.contains) ?? true else { return nil }
+            return outage.failure
         }
         switch failure {
         case .serverError(let status):
@@ -24,6 +27,8 @@ extension FakeGitHub {
             var response = Self.message(status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
             response.headers.set("Retry-After", String(seconds))
             return response
+        case .status(let status):
+            return Self.message(status, status == 404 ? "Not Found" : status == 422 ? "Validation Failed" : "Refused")
         case .delay(let seconds):
             Thread.sleep(forTimeInterval: seconds)
         case nil:

@@ -32,6 +32,8 @@ extension FakeGitHub {
         case retryAfter(seconds: Int, status: Int)
         /// Answers normally, after `seconds`.
         case delay(seconds: Double)
+        /// `status` (e.g. 404, 422) with a JSON message.
+        case status(Int)
     }
 
     /// What a token may touch, as GitHub's permission groups.

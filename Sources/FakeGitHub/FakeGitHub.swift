@@ -56,6 +56,7 @@ public final class FakeGitHub: Sendable {
         var deploymentStatuses: [DeploymentStatus] = []
         var commitComments: [CommitComment] = []
         var failures: [(failure: Failure, pathContains: String?)] = []
+        var outage: (failure: Failure, pathContains: String?)?
         var requests: [RecordedRequest] = []
         var nextID = 1000
         /// Comment timestamps advance one second per write, so order is visible in dates too.
@@ -115,6 +116,12 @@ public final class FakeGitHub: Sendable {
     /// these failures, one each, in order.
     public func failNext(_ failures: [Failure], pathContains: String? = nil) {
         state.withLock { $0.failures += failures.map { ($0, pathContains) } }
+    }
+
+    /// Until cleared with nil, every request (whose path contains `pathContains`, when given)
+    /// is answered with `failure`, after any queued `failNext` ones: the forge is down.
+    public func setOutage(_ failure: Failure?, pathContains: String? = nil) {
+        state.withLock { $0.outage = failure.map { ($0, pathContains) } }
     }
 
     // MARK: Seeding

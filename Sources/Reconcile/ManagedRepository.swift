@@ -1,6 +1,7 @@
 import Foundation
 public import Git
 import SlipwayCore
+import Synchronization
 
 /// The repository Slipway manages, kept as a bare mirror in `<work-dir>/repo.git` whose
 /// `origin` is the path or URL the operator gave. All reads come from the mirror's objects
@@ -15,6 +16,8 @@ public final class ManagedRepository: @unchecked Sendable {
     let credentials: GitCredentialProvider
     private let lock = NSRecursiveLock()
     private let repository: Repository
+    /// The last fetch's failure (nil: it worked); its own lock, so `/readyz` never waits for a fetch.
+    private let fetchState = Mutex<String?>(nil)
 
     /// Branches, PR heads and tags, mirrored as they are on the remote.
     public static let mirrorRefspecs = ["+refs/heads/*:refs/heads/*", "+refs/pull/*:refs/pull/*", "+refs/tags/*:refs/tags/*"]
@@ -26,7 +29,11 @@ public final class ManagedRepository: @unchecked Sendable {
     }
 
     /// As `prepare(source:workDir:credentials:)`, with credentials asked for each transfer.
-    public static func prepare(source: String, workDir: String, credentialProvider: GitCredentialProvider) throws -> ManagedRepository {
+    /// With `offlineStart`, a mirror that already exists is opened even when the remote cannot
+    /// be fetched (the failure is kept in `fetchFailure`, and the next fetch tries again); a
+    /// missing mirror still needs the remote to clone it.
+    public static func prepare(source: String, workDir: String, credentialProvider: GitCredentialProvider,
+                               offlineStart: Bool = false) throws -> ManagedRepository {
         let credentials = credentialProvider
         let resolved = Self.resolve(source)
         let mirror = (workDir as NSString).appendingPathComponent("repo.git")
@@ -54,7 +61,11 @@ public final class ManagedRepository: @unchecked Sendable {
             }
         }
         let managed = ManagedRepository(source: resolved, mirrorPath: mirror, repository: repository, credentials: credentials)
-        try managed.fetch()
+        do {
+            try managed.fetch()
+        } catch where offlineStart {
+            // Kept in `fetchFailure`: the caller says so and serves from the mirror as it is.
+        }
         return managed
     }
 
@@ -69,14 +80,27 @@ public final class ManagedRepository: @unchecked Sendable {
     public var displaySource: String { Redactor.maskingURLCredentials(source) }
 
     /// Brings the mirror up to date with the remote (branches, PR heads, tags; deleted refs go).
+    /// Whether it worked is kept (`fetchFailure`) for `/readyz`.
     public func fetch() throws {
-        try withRepository { repo in
-            do {
-                try repo.fetch(remote: "origin", refspecs: Self.mirrorRefspecs, credentials: currentCredentials(), prune: true)
-            } catch let error as GitError {
-                throw RepositoryError("cannot fetch from \(displaySource): \(error.message)")
+        do {
+            try withRepository { repo in
+                do {
+                    try repo.fetch(remote: "origin", refspecs: Self.mirrorRefspecs, credentials: currentCredentials(), prune: true)
+                } catch let error as GitError {
+                    throw RepositoryError("cannot fetch from \(displaySource): \(error.message)")
+                }
             }
+            fetchState.withLock { $0 = nil }
+        } catch {
+            fetchState.withLock { $0 = "\(error)" }
+            throw error
         }
+    }
+
+    /// Why the last fetch failed (the remote is unreachable, credentials refused, ...), or nil
+    /// when it worked (or none was tried). Reads and plans then come from the mirror as it is.
+    public var fetchFailure: String? {
+        fetchState.withLock { $0 }
     }
 
     /// The credentials for a transfer with `origin` starting now (a renewed token, when the

@@ -61,25 +61,34 @@ public final class Reconciler: @unchecked Sendable {
         defer { lock.unlock() }
         var timings: [String: Double] = [:]
         if fetch {
-            timings["fetch"] = try Self.measure { try repository.fetch() }
+            timings["fetch"] = Self.measure { fetchOrKeepMirror(trigger: trigger) }
         }
         var inputs = DesiredInputs()
         var current = CurrentState()
         timings["desired"] = try Self.measure {
             let snapshot = try repository.withRepository { try reader.snapshot($0) }
+            var unknown: String?
             if let source = pullRequestSource {
-                // The forge knows which PRs are open; git knows where their heads are.
-                let open = try source.openPullRequests()
-                for record in open { try store.recordPullRequest(record) }
-                let openNumbers = Set(open.map(\.number))
-                let openHeads = snapshot.pullHeads.filter { openNumbers.contains($0.key) }
-                try store.observePullRequestHeads(openHeads, defaultBase: defaultBranch, now: now)
-                try store.closePullRequests(notIn: openNumbers)
+                // The forge knows which PRs are open; git knows where their heads are. A listing
+                // that failed says nothing: no PR is closed (or opened) from it, and previews are
+                // kept as they are until the forge answers again.
+                switch Self.listOpenPullRequests(source) {
+                case .success(let open):
+                    for record in open { try store.recordPullRequest(record) }
+                    let openNumbers = Set(open.map(\.number))
+                    let openHeads = snapshot.pullHeads.filter { openNumbers.contains($0.key) }
+                    try store.observePullRequestHeads(openHeads, defaultBase: defaultBranch, now: now)
+                    try store.closePullRequests(notIn: openNumbers)
+                case .failure(let error):
+                    unknown = "\(error)"
+                    logger.warning("the forge cannot list the open pull requests; previews are kept as they are", ["error": "\(error)", "trigger": trigger])
+                }
             } else {
                 try store.observePullRequestHeads(snapshot.pullHeads, defaultBase: defaultBranch, now: now)
                 try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
             }
-            inputs = try desiredInputs(snapshot: snapshot, pullRequests: store.pullRequests())
+            inputs = try desiredInputs(snapshot: snapshot, pullRequests: unknown == nil ? store.pullRequests() : [])
+            inputs.pullRequestsUnknown = unknown
             current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
         }
         var plan = Plan(actions: [])
@@ -96,14 +105,39 @@ public final class Reconciler: @unchecked Sendable {
         return ReconcileResult(plan: plan, enqueued: enqueued, timings: timings)
     }
 
+    /// Fetches; when the remote cannot be reached the plan comes from the mirror as it is (the
+    /// failure is logged, and `/readyz` reports it from `ManagedRepository.fetchFailure`).
+    private func fetchOrKeepMirror(trigger: String) {
+        do {
+            try repository.fetch()
+        } catch {
+            logger.warning("cannot fetch; planning from the mirror as it is", ["error": "\(error)", "trigger": trigger])
+        }
+    }
+
+    /// The forge's open pull requests, or why they are unknown (5xx, network, rate limit, a 404,
+    /// anything): the caller must never read a failure as "no PR is open".
+    static func listOpenPullRequests(_ source: any PullRequestSource) -> Result<[PullRequestRecord], any Error> {
+        Result { try source.openPullRequests() }
+    }
+
     /// The plan as it would be now, changing nothing (`slipway plan`).
     public func preview(now: Date = Date()) throws -> Plan {
         lock.lock()
         defer { lock.unlock() }
         let snapshot = try repository.withRepository { try reader.snapshot($0) }
-        let records = Self.merge(records: try store.pullRequests(), open: try pullRequestSource?.openPullRequests(),
-                                 pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
-        let inputs = try desiredInputs(snapshot: snapshot, pullRequests: records)
+        var open: [PullRequestRecord]?
+        var unknown: String?
+        if let source = pullRequestSource {
+            switch Self.listOpenPullRequests(source) {
+            case .success(let records): open = records
+            case .failure(let error): unknown = "\(error)"
+            }
+        }
+        let records = unknown != nil ? [] : Self.merge(records: try store.pullRequests(), open: open,
+                                                       pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
+        var inputs = try desiredInputs(snapshot: snapshot, pullRequests: records)
+        inputs.pullRequestsUnknown = unknown
         let current = CurrentState(environments: try store.environments().map(\.current), pendingJobs: try store.pendingJobs().map(\.pending))
         return Planner.plan(desired: inputs, current: current, now: now)
     }

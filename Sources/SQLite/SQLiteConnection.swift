@@ -46,6 +46,9 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// when it grows past `statementCacheLimit` (callers use a small fixed set of statements).
     private var statementCache: [String: SQLiteStatement] = [:]
     private let statementCacheLimit = 128
+    /// Asked before each transaction and each statement outside one (guarded by `lock`): throws
+    /// to refuse the access before SQLite touches the files (see `setAccessCheck`).
+    private var accessCheck: (@Sendable () throws -> Void)?
 
     /// Opens (and, unless `readOnly`, creates) the database at `path`; `":memory:"` opens a private
     /// in-memory database. Sets the busy timeout (how long a statement waits for another
@@ -107,6 +110,23 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Sets a check run before each outermost transaction and each statement outside a
+    /// transaction; when it throws, the access fails with its error and SQLite is not called.
+    /// The store uses it to refuse access to files that would crash the process: SQLite writes
+    /// the WAL index through a shared memory map of `-shm`, and a write fault on a mapping the
+    /// kernel cannot back (an immutable or truncated file) is a SIGBUS, not an error code.
+    public func setAccessCheck(_ check: (@Sendable () throws -> Void)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        accessCheck = check
+    }
+
+    /// Runs the access check when outside any transaction. Call with the lock held.
+    private func checkAccess() throws {
+        guard transactionDepth == 0, let accessCheck else { return }
+        try accessCheck()
+    }
+
     // MARK: Running SQL
 
     /// Runs one or more `;`-separated statements without parameters (`sqlite3_exec`); rows are
@@ -128,12 +148,18 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// returns the number of rows it inserted, updated or deleted (`sqlite3_changes64`).
     @discardableResult
     public func run(_ sql: String, _ params: [SQLiteValue] = []) throws -> Int {
-        try withHandle { _ in try cachedStatement(sql).run(params) }
+        try withHandle { _ in
+            try checkAccess()
+            return try cachedStatement(sql).run(params)
+        }
     }
 
     /// Runs one statement with `params` bound and returns all its rows.
     public func query(_ sql: String, _ params: [SQLiteValue] = []) throws -> [SQLiteRow] {
-        try withHandle { _ in try cachedStatement(sql).query(params) }
+        try withHandle { _ in
+            try checkAccess()
+            return try cachedStatement(sql).query(params)
+        }
     }
 
     /// The compiled statement for `sql`, compiled once per connection. Called with `lock` held.
@@ -209,6 +235,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if sqlite3_get_autocommit(handle) != 0 {
+            try checkAccess()
             try execute("BEGIN \(kind.rawValue)")
             transactionDepth += 1
             defer { transactionDepth -= 1 }

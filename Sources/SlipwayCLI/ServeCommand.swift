@@ -17,7 +17,7 @@ enum ServeCommand {
             --webhook-secret-file or SLIPWAY_WEBHOOK_SECRET and is never printed or logged.
 
             Endpoints: POST <webhook-path> (GitHub webhooks, X-Hub-Signature-256 verified),
-            GET /healthz (process up), GET /readyz (store reachable), GET /metrics (Prometheus).
+            GET /healthz (process up), GET /readyz (store writable, repository fetched), GET /metrics (Prometheus).
             SIGINT or SIGTERM stops intake, lets in-flight requests and deliveries finish, and exits 0.
             """,
             options: ConfigOption.serveOptions.map(\.spec)

@@ -14,11 +14,18 @@ public final class SQLiteStore: SQLStateStore {
     private let db: SQLiteConnection
     private let checkpointer: Checkpointer
     private let journalWriter: GroupCommitter
+    /// Refuses access when the files would crash the process (SIGBUS) or lose writes.
+    private let fileGuard: SQLiteFileGuard?
 
     public init(path: String, synchronousFull: Bool = false) throws {
         do {
             let db = try SQLiteConnection(path: path)
             self.db = db
+            // Checked before SQLite maps anything: an immutable `-shm` at start is an error too.
+            let fileGuard = path == ":memory:" || path.isEmpty ? nil : try SQLiteFileGuard(path: path)
+            self.fileGuard = fileGuard
+            try fileGuard?.check()
+            if let fileGuard { db.setAccessCheck { try fileGuard.check() } }
             try db.execute("PRAGMA journal_mode=WAL")
             try db.execute("PRAGMA synchronous=\(synchronousFull ? "FULL" : "NORMAL")")
             try db.execute("PRAGMA foreign_keys=ON")
@@ -26,7 +33,7 @@ public final class SQLiteStore: SQLStateStore {
             // in whichever request happened to commit the 1000th page.
             try db.execute("PRAGMA wal_autocheckpoint=0")
             try Migrator.migrate(sqlite: db)
-            checkpointer = try Checkpointer(path: path)
+            checkpointer = try Checkpointer(path: path, fileGuard: fileGuard)
             journalWriter = GroupCommitter { batch in SQLiteStore.journalBatch(db, batch) }
         } catch let error as StoreError {
             throw error
@@ -55,6 +62,14 @@ public final class SQLiteStore: SQLStateStore {
 
     public func ping() throws {
         do { _ = try db.query("SELECT 1") } catch { throw StoreError(operation: "ping", underlying: error) }
+    }
+
+    /// The files are usable (not gone, replaced or immutable), the file system has room, and a
+    /// small write commits.
+    public func checkWritable() throws {
+        try fileGuard?.check()
+        try fileGuard?.checkSpace()
+        try setValue(String(Date().timeIntervalSince1970), forKey: Self.writeProbeKey)
     }
 
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
@@ -238,8 +253,9 @@ final class Checkpointer: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
 
-    init(path: String) throws {
+    init(path: String, fileGuard: SQLiteFileGuard?) throws {
         connection = try SQLiteConnection(path: path)
+        if let fileGuard { connection.setAccessCheck { try fileGuard.check() } }
         let thread = Thread { [self] in run() }
         thread.name = "slipway-sqlite-checkpoint"
         thread.start()

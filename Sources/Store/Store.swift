@@ -11,6 +11,23 @@ public protocol Store: AnyObject, Sendable {
     /// Checks the backend answers (used by `/readyz`).
     func ping() throws
 
+    /// Checks the store can be written now, not only reached (one small write): fails with the
+    /// reason when the store is read-only, full, or (SQLite) its file was deleted or replaced.
+    /// `/readyz` fails with it.
+    func checkWritable() throws
+
+    // MARK: Retention
+
+    /// Forgets finished deliveries (and their bodies) that finished before `cutoff`, a few hundred
+    /// per transaction. Pending and processing ones are never removed. Returns how many went.
+    @discardableResult
+    func pruneDeliveries(finishedBefore cutoff: Date) throws -> Int
+
+    /// Forgets finished jobs (succeeded, failed, cancelled, superseded) that finished before
+    /// `cutoff`, except each environment's newest job. Returns how many went.
+    @discardableResult
+    func pruneJobs(finishedBefore cutoff: Date) throws -> Int
+
     // MARK: Delivery journal
 
     /// Journals a verified delivery durably, de-duplicated by its id. Returns only once the

@@ -10,9 +10,12 @@ final class ListedPullRequests: PullRequestSource, @unchecked Sendable {
     let lock = NSLock()
     var open: [PullRequestRecord] = []
     var writers: Set<String> = []
+    /// When set, listing fails with it (the forge is down).
+    var failure: (any Error)?
 
     func openPullRequests() throws -> [PullRequestRecord] {
         lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
         return open
     }
 

@@ -263,6 +263,21 @@ final class GatedStore: Store, @unchecked Sendable {
         try gate.pass()
         return try base.updateEvidenceLogs(logsByPath, commit: commit)
     }
+
+    func checkWritable() throws {
+        try gate.pass()
+        try base.checkWritable()
+    }
+
+    func pruneDeliveries(finishedBefore cutoff: Date) throws -> Int {
+        try gate.pass()
+        return try base.pruneDeliveries(finishedBefore: cutoff)
+    }
+
+    func pruneJobs(finishedBefore cutoff: Date) throws -> Int {
+        try gate.pass()
+        return try base.pruneJobs(finishedBefore: cutoff)
+    }
 }
 
 /// Closed: callers wait in `pass()` until it opens again. Counts who waits.

@@ -17,14 +17,15 @@ final class TestBot: @unchecked Sendable {
     let handler: CountingHandler
     let client = HTTPClient()
 
+    /// `directory` reuses a work dir (a restart); `storePath` puts the SQLite store elsewhere.
     init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler? = CountingHandler(),
-         repo: String? = nil, reconcileAtStart: Bool = true) throws {
-        directory = try TemporaryDirectory(prefix: "slipway-bot")
+         repo: String? = nil, reconcileAtStart: Bool = true, directory reused: TemporaryDirectory? = nil, storePath: String? = nil) throws {
+        directory = try reused ?? TemporaryDirectory(prefix: "slipway-bot")
         self.handler = handler ?? CountingHandler()
         var configuration = BotConfiguration(
             repo: repo, listenHost: "127.0.0.1", listenPort: 0, webhookPath: "/webhook",
             webhookSecret: Array(Self.secret.utf8),
-            store: .sqlite(path: directory.child("state.db"), synchronousFull: false),
+            store: .sqlite(path: storePath ?? directory.child("state.db"), synchronousFull: false),
             workDir: directory.path, maxBody: maxBody, logFormat: .json, logLevel: .debug, deliveryWorkers: 2,
             connectionTimeout: connectionTimeout, reconcileInterval: 3600
         )

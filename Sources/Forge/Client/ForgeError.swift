@@ -51,6 +51,13 @@ public struct ForgeError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether GitHub refused the request itself (a 4xx other than 401, 403, 404 and rate limits,
+    /// e.g. 422 "validation failed"): sending the same request again gets the same answer.
+    public var isRefusal: Bool {
+        if case .unexpectedStatus(let status) = kind { return (400..<500).contains(status) && status != 429 }
+        return false
+    }
+
     /// Whether a later retry may succeed (outage, rate limit, network).
     public var isTransient: Bool {
         switch kind {

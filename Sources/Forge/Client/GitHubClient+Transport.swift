@@ -53,6 +53,7 @@ extension GitHubClient {
             do {
                 response = try http.send(request)
             } catch {
+                statistics.record(.network)
                 let detail = redact(error.description)
                 if call.retriesServerErrors, let wait = backoff(after: attempt, waited: waited) {
                     logRetry(call, attempt: attempt, wait: wait, reason: "no response")
@@ -64,6 +65,7 @@ extension GitHubClient {
             }
 
             let status = response.status
+            record(response)
             if (200..<300).contains(status) || call.alsoAccepted.contains(status) {
                 if case .repository = call.authentication { reporter.succeeded(call.operation) }
                 return response
@@ -105,6 +107,21 @@ extension GitHubClient {
                 throw fail(call, .unexpectedStatus(status), detail: gitHubMessage(response))
             }
         }
+    }
+
+    /// Counts one answered request by outcome, with the rate limit GitHub reported.
+    func record(_ response: HTTPClientResponse) {
+        let status = response.status
+        let outcome: ForgeRequestStatistics.Outcome = switch status {
+        case 200..<300: .success
+        case 403, 429: rateLimitWait(response) != nil ? .rateLimited : (status == 403 ? .forbidden : .otherStatus)
+        case 401: .unauthorized
+        case 404: .notFound
+        case 500...599: .serverError
+        default: .otherStatus
+        }
+        let number = { (name: String) in response.headers[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        statistics.record(outcome, rateLimitRemaining: number("X-RateLimit-Remaining"), rateLimitLimit: number("X-RateLimit-Limit"))
     }
 
     /// Sends `call` and decodes its JSON body as `T`.

@@ -58,6 +58,8 @@ public final class GitHubClient: Sendable {
     public let configuration: Configuration
     /// Receives every configuration error (401/403/404) and logs each operation's first one.
     public let reporter: ForgeErrorReporter
+    /// Requests by outcome and the last rate limit reported (for `/metrics`).
+    public let statistics = ForgeRequestStatistics()
     let credentials: ForgeCredentials
     let http: HTTPClient
     let clock: any ForgeClock

@@ -14,7 +14,9 @@ public import SlipwayCore
 ///   A failure is retried with exponential backoff (doubling from `initialBackoff` up to
 ///   `maxBackoff`, with jitter), or at the time a rate limit names. Configuration errors (401, 403,
 ///   404) are reported once by the client's reporter and retried at `maxBackoff` until
-///   `giveUpAfter`, so granting the permission heals the pull request without a new push.
+///   `giveUpAfter`, so granting the permission heals the pull request without a new push. Any
+///   other 4xx (422 "validation failed", ...) ends the update at once with a logged reason.
+///   `retryNow()` makes every pending update due (the forge is back after an outage).
 ///
 /// Thread-safe (one lock guards the state; the persistence is called under it).
 public final class ForgeUpdateQueue: @unchecked Sendable {
@@ -54,6 +56,7 @@ public final class ForgeUpdateQueue: @unchecked Sendable {
     private var running = false
     private var liveWorkers = 0
     private var attemptsMade = 0
+    private var refused = 0
 
     /// Loads the persisted state (pending updates resume when `start()` is called).
     public init(performer: any ForgeUpdatePerformer, persistence: any ForgeUpdatePersistence = InMemoryForgeUpdatePersistence(),
@@ -140,6 +143,43 @@ public final class ForgeUpdateQueue: @unchecked Sendable {
         return attemptsMade
     }
 
+    /// How many updates ended because the forge refused them (a 4xx other than 401, 403, 404
+    /// and rate limits).
+    public var refusedUpdates: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return refused
+    }
+
+    /// Forgets the applied versions of `keys` (the store retention removed them), unless an
+    /// update of the key is pending or in flight. Keeps the in-memory map as bounded as the store.
+    public func forgetApplied(_ keys: Set<ForgeUpdateKey>) {
+        condition.lock()
+        defer { condition.unlock() }
+        for key in keys where pending[key] == nil && inFlight[key] == nil {
+            applied[key] = nil
+        }
+    }
+
+    /// How many keys have an applied version remembered (for tests and status output).
+    public var appliedKeyCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return applied.count
+    }
+
+    /// Makes every pending update due now (the forge answers again after an outage: catch up
+    /// instead of waiting out each update's backoff).
+    public func retryNow() {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = Date()
+        for (key, update) in pending where update.notBefore > now {
+            pending[key]?.notBefore = now
+        }
+        condition.broadcast()
+    }
+
     /// Whether nothing is pending or in flight.
     public var isIdle: Bool {
         condition.lock()
@@ -198,6 +238,15 @@ public final class ForgeUpdateQueue: @unchecked Sendable {
             return
         }
         let now = Date()
+        if error.isRefusal {
+            // The same request would be refused again (422 and the like): end it, saying why.
+            logger.error("the forge refused a forge update; it is dropped", [
+                "forge.key": update.key.description, "forge.attempts": String(update.attempts + 1), "error": error.description,
+            ])
+            refused += 1
+            remove(update)
+            return
+        }
         if error.isConfigurationError, now.timeIntervalSince(update.pendingSince) > configuration.giveUpAfter {
             logger.error("gave up a forge update", ["forge.key": update.key.description, "error": error.description])
             remove(update)

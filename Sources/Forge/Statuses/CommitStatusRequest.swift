@@ -1,7 +1,8 @@
 import Foundation
 
 /// A commit status to set: `slipway/<environment>` on the head SHA, pending while building,
-/// success with the environment URL, failure or error with a one-line reason. A plain value.
+/// success with the environment URL, failure or error with a one-line reason, and success
+/// "Environment torn down" without a URL once the environment is gone. A plain value.
 public struct CommitStatusRequest: Sendable, Equatable, Codable {
     /// GitHub's states for commit statuses.
     public enum State: String, Sendable, Codable, CaseIterable {
@@ -45,7 +46,10 @@ public struct CommitStatusRequest: Sendable, Equatable, Codable {
             return CommitStatusRequest(sha: sha, context: context, state: isInfrastructureError ? .error : .failure,
                                        description: reason ?? "The deployment failed")
         case .tornDown:
-            return CommitStatusRequest(sha: sha, context: context, state: .success, description: reason ?? "Environment torn down")
+            // Still `success` (the deploy worked; a red mark on a merged PR would say otherwise),
+            // but without a target URL: nothing answers there any more.
+            return CommitStatusRequest(sha: sha, context: context, state: .success, targetURL: nil,
+                                       description: reason.map { "Environment torn down: \($0)" } ?? "Environment torn down")
         }
     }
 

@@ -96,7 +96,18 @@ final class JobExecutor: @unchecked Sendable {
             pullRequest: job.pullRequest, sha: job.sha ?? "", contentID: job.contentID ?? "", specFile: job.specFile ?? "",
             trigger: job.trigger, startedAt: Date()
         )
-        let previous = try? store.environment(named: job.environment)
+        // A store that cannot be read is an error, never "no environment": a teardown would
+        // otherwise take the "never deployed" path and delete a running app's checkout.
+        let previous: EnvironmentRecord?
+        do {
+            previous = try store.environment(named: job.environment)
+        } catch {
+            report.outcome = .failed
+            report.failedPhase = .checkout
+            report.failure = "cannot read the environment's record from the store: \(error)"
+            report.finishedAt = Date()
+            return Outcome(status: .failed, error: report.failure, report: report)
+        }
         var redactor = Redactor()
         do {
             guard EnvironmentName.isValid(job.environment) else {
@@ -136,7 +147,15 @@ final class JobExecutor: @unchecked Sendable {
                                cancelled: CancellationToken.Cause?, run: Run) {
         if cancelled == .leaseLost { return }
         let now = Date()
-        var record = (try? store.environment(named: job.environment)) ?? previous
+        var record: EnvironmentRecord?
+        do {
+            record = try store.environment(named: job.environment) ?? previous
+        } catch {
+            // Writing from a guess could replace a live record: leave it; the next reconcile
+            // plans again from what the store says.
+            logger.error("could not read the environment to record the failure", ["env": job.environment, "error": "\(error)"])
+            return
+        }
         if let cancelled, var restored = previous ?? record {
             if previous == nil || restored.status.isInProgress {
                 // Nothing ran before this run (or an interrupted run left that status).

@@ -57,7 +57,9 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
             let stored = StoredSection(pullRequest: pullRequest, section: section)
             try store.setValue(String(decoding: try JSONEncoder().encode(stored), as: UTF8.self), forKey: Self.sectionPrefix + section.name)
             guard let forge else { return }
-            if isDeploy, !section.sha.isEmpty {
+            // A deploy's states, and a finished teardown: the status then says the environment
+            // is gone (no link to a dead URL) instead of keeping the last deploy's success.
+            if isDeploy || section.state == .tornDown, !section.sha.isEmpty {
                 _ = forge.submit(.status(section.commitStatus), version: UInt64(try store.nextCounter("forge-update")))
             }
             guard let number = pullRequest else { return }

@@ -4,7 +4,7 @@ import Store
 
 /// Keeps the forge update queue in the store's key-value table, so comment and status updates
 /// survive a restart (and a forge outage of any length): one pending update per key as JSON,
-/// and the highest version applied per key.
+/// and the highest version applied per key (with when, so `StoreRetention` can forget old keys).
 struct StoreForgePersistence: ForgeUpdatePersistence {
     let store: any Store
     static let pendingPrefix = "forge-pending:"
@@ -31,7 +31,7 @@ struct StoreForgePersistence: ForgeUpdatePersistence {
            let pending = try? JSONDecoder().decode(ForgeUpdate.self, from: Data(json.utf8)), pending.version <= version {
             try store.setValue(nil, forKey: pendingKey)
         }
-        try store.setValue(String(decoding: try JSONEncoder().encode(Applied(key: key, version: version)), as: UTF8.self),
+        try store.setValue(String(decoding: try JSONEncoder().encode(Applied(key: key, version: version, appliedAt: Date())), as: UTF8.self),
                            forKey: Self.appliedPrefix + key.description)
     }
 
@@ -46,5 +46,8 @@ struct StoreForgePersistence: ForgeUpdatePersistence {
     struct Applied: Codable {
         var key: ForgeUpdateKey
         var version: UInt64
+        /// When it reached the forge (absent in rows written before retention existed): the
+        /// store retention forgets rows older than the job retention.
+        var appliedAt: Date?
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPServer
 import Docs
 import Evidence
@@ -31,6 +31,8 @@ public final class BotApplication: @unchecked Sendable {
     /// The runner (nil without `--repo`).
     public var runner: RunnerService? { pipeline?.runner }
     private var reconcileLoop: ReconcileLoop?
+    /// Removes old deliveries, jobs and bookkeeping from the store, daily.
+    private let storeRetention: StoreRetention
     private let lock = NSLock()
     private var stopped = false
 
@@ -44,6 +46,8 @@ public final class BotApplication: @unchecked Sendable {
         var evidence: EvidenceWriter
         var retention: EvidenceRetention?
         var promotions: PromotionController
+        var repository: ManagedRepository
+        var pullRequestSource: ForgePullRequestSource?
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -98,7 +102,7 @@ public final class BotApplication: @unchecked Sendable {
             do {
                 let forgeClient = try GitHubClient(
                     configuration: .init(apiBaseURL: configuration.forge.apiBaseURL, repository: forgeRepository, version: SlipwayVersion.current),
-                    credentials: credentials, logger: logger)
+                    credentials: credentials, logger: logger, clock: configuration.forge.clock)
                 client = forgeClient
                 queue = try ForgeUpdateQueue(performer: GitHubUpdatePerformer(client: forgeClient), persistence: StoreForgePersistence(store: store),
                                          logger: logger)
@@ -109,7 +113,13 @@ public final class BotApplication: @unchecked Sendable {
         // Asked before every transfer: an App's installation token is renewed while the bot runs.
         // The mirror, evidence, docs and retention all push with the repository's own.
         let gitCredentials = ForgeGitCredentials.provider(source: source, credentials: configuration.forge.credentials, client: client)
-        let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir, credentialProvider: gitCredentials)
+        // An unreachable remote does not stop the bot: it serves from the mirror it has (webhooks
+        // are journaled, branch environments keep running) and says so in /readyz until a fetch works.
+        let repository = try ManagedRepository.prepare(source: source, workDir: configuration.workDir, credentialProvider: gitCredentials,
+                                                       offlineStart: true)
+        if let failure = repository.fetchFailure {
+            logger.warning("the repository cannot be fetched; serving from the existing mirror until it can", ["error": failure])
+        }
 
         var runnerConfiguration = RunnerConfiguration(workDir: configuration.workDir)
         runnerConfiguration.instance = instance
@@ -139,10 +149,13 @@ public final class BotApplication: @unchecked Sendable {
         let observer = BotDeploymentObserver(store: store, repository: repository, comments: comments, logger: logger,
                                              evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
+        // When the forge lists pull requests again after failing, the comment and status queue
+        // stops waiting out its backoff and catches up.
+        let source = client.map { ForgePullRequestSource(client: $0, onRecovered: { [weak queue] in queue?.retryNow() }) }
         let promotionsBox = Box<PromotionController>()
         let reconciler = Reconciler(
             repository: repository, store: store, defaultBranch: configuration.defaultBranch,
-            pullRequestSource: client.map { ForgePullRequestSource(client: $0) }, grants: configuration.grants, logger: logger,
+            pullRequestSource: source, grants: configuration.grants, logger: logger,
             onEnqueue: { _ in runner.wake() }, onPlan: { plan in
                 comments.publish(plan: plan)
                 promotionsBox.value?.requestEvaluation(unapproved: plan.unapproved)
@@ -163,7 +176,7 @@ public final class BotApplication: @unchecked Sendable {
                 olderThan: olderThan, compressAfter: configuration.evidenceCompressAfter, logger: logger)
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
-                        retention: retention, promotions: promotions)
+                        retention: retention, promotions: promotions, repository: repository, pullRequestSource: source)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -174,6 +187,8 @@ public final class BotApplication: @unchecked Sendable {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        storeRetention = StoreRetention(store: store, forgeQueue: pipeline?.forgeQueue, deliveryRetention: configuration.deliveryRetention,
+                                        jobRetention: configuration.jobRetention, logger: logger)
 
         let metrics = self.metrics
         var workerConfig = DeliveryWorkers.Configuration()
@@ -191,23 +206,35 @@ public final class BotApplication: @unchecked Sendable {
         router.get("/healthz", Self.timed(route: "/healthz", metrics: metrics) { _ in
             HTTPResponse(status: 200, body: Data("{\"status\":\"ok\"}\n".utf8), contentType: "application/json")
         })
+        let repository = pipeline?.repository
+        let source = pipeline?.pullRequestSource
+        var repositoryFailure: (@Sendable () -> String?)?
+        if let repository { repositoryFailure = { repository.fetchFailure } }
+        var forgeFailure: (@Sendable () -> String?)?
+        if let source { forgeFailure = { source.listingFailure } }
+        let readiness = Readiness(store: store, repositoryFailure: repositoryFailure, forgeFailure: forgeFailure)
+        let unready = LogThrottle()
         router.get("/readyz", Self.timed(route: "/readyz", metrics: metrics) { _ in
-            do {
-                try store.ping()
-                return HTTPResponse(status: 200, body: Data("{\"status\":\"ready\",\"store\":\"\(store.backendName)\"}\n".utf8), contentType: "application/json")
-            } catch {
-                logger.warning("store unreachable", ["error": "\(error)"])
-                return HTTPResponse(status: 503, body: Data("{\"status\":\"unavailable\",\"store\":\"\(store.backendName)\"}\n".utf8), contentType: "application/json")
+            let (status, body, failures) = readiness.check()
+            if !failures.isEmpty, unready.admit().write {
+                logger.warning("not ready", failures.reduce(into: [:]) { $0["\($1.key).error"] = $1.value })
             }
+            return HTTPResponse(status: status, body: Data(body.utf8), contentType: "application/json")
         })
+        let forgeClient = pipeline?.forgeClient
+        let forgeQueue = pipeline?.forgeQueue
         router.get("/metrics") { _ in
             let depth = try? store.journalDepth()
             // Every state, so a gauge drops to 0 instead of vanishing.
             let jobs = (try? store.jobCounts()).map { counts in
                 Dictionary(uniqueKeysWithValues: JobRecord.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
             }
-            return HTTPResponse(status: 200, body: Data(metrics.render(journalDepth: depth, jobsByState: jobs).utf8),
-                                contentType: "text/plain; version=0.0.4; charset=utf-8")
+            var text = metrics.render(journalDepth: depth, jobsByState: jobs)
+            if let forgeClient {
+                text += Metrics.renderForge(forgeClient.statistics.snapshot, refusedUpdates: forgeQueue?.refusedUpdates)
+            }
+            text += Metrics.renderProcess()
+            return HTTPResponse(status: 200, body: Data(text.utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         var serverConfig = HTTPServer.Configuration()
         serverConfig.host = configuration.listenHost
@@ -215,6 +242,12 @@ public final class BotApplication: @unchecked Sendable {
         serverConfig.maxBodySize = configuration.maxBody
         serverConfig.connectionTimeout = configuration.connectionTimeout
         server = HTTPServer(configuration: serverConfig, handler: router.handler)
+    }
+
+    /// One pass of the store retention now (tests; `serve` runs it at start and daily).
+    @discardableResult
+    public func applyStoreRetention(now: Date) throws -> String {
+        "\(try storeRetention.apply(now: now))"
     }
 
     /// Binds the listener and starts the workers.
@@ -240,6 +273,7 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.retention?.start()
             pipeline.runner.start()
         }
+        storeRetention.start()
         try server.start()
         workers.start()
         if let reconciler {
@@ -277,6 +311,7 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.runner.stop()
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()
+        storeRetention.stop()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
     }

@@ -32,6 +32,11 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     /// Evidence retention (nil: keep forever) and log compression age.
     public var evidenceRetention: TimeInterval? = 90 * 86_400
     public var evidenceCompressAfter: TimeInterval? = 30 * 86_400
+    /// How long finished deliveries stay in the store (nil: forever).
+    public var deliveryRetention: TimeInterval? = 30 * 86_400
+    /// How long finished jobs, the forge queue's bookkeeping and torn-down previews' comment
+    /// state stay in the store (nil: forever).
+    public var jobRetention: TimeInterval? = 30 * 86_400
     /// The operator's secret grants (the only source of spec secrets).
     public var grants = GrantTable()
     /// How builds and apps are confined (`--isolation`).
@@ -148,6 +153,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
                botName: value(.botName) ?? "slipway[bot]", botEmail: value(.botEmail) ?? "slipway[bot]@users.noreply.github.com",
                retention: retention, compressAfter: compressAfter)
         configuration.grants = GrantTable(grants)
+        configuration.deliveryRetention = try age(.deliveryRetention)
+        configuration.jobRetention = try age(.jobRetention)
         let isolationText = value(.isolation) ?? "sandbox"
         guard let isolation = IsolationMode(rawValue: isolationText) else {
             throw ConfigError("--isolation must be sandbox or none (got '\(isolationText)')")

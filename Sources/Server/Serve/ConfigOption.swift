@@ -85,6 +85,11 @@ public struct ConfigOption: Sendable {
     public static let evidenceCompressAfter = ConfigOption(name: "evidence-compress-after", valueName: "DURATION",
         help: "Evidence logs older than this are gzipped.", defaultValue: "30d")
 
+    public static let deliveryRetention = ConfigOption(name: "delivery-retention", valueName: "DURATION",
+        help: "Finished webhook deliveries (and their bodies) older than this are removed from the store, checked daily; 0 keeps them forever.", defaultValue: "30d")
+    public static let jobRetention = ConfigOption(name: "job-retention", valueName: "DURATION",
+        help: "Finished jobs older than this are removed from the store (each environment keeps its newest), with the forge queue's bookkeeping and the comment state of torn-down previews; checked daily; 0 keeps them forever.", defaultValue: "30d")
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
@@ -92,6 +97,7 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
-        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .grant, .isolation, .isolationUIDs,
+        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
+        .grant, .isolation, .isolationUIDs,
     ]
 }

@@ -7,6 +7,9 @@ public struct ForgeSettings: Sendable {
     public var apiBaseURL: String
     public var repository: ForgeRepository?
     public var credentials: ForgeCredentials?
+    /// The forge client's time (its retry and rate-limit waits): the wall clock, or simulated
+    /// time in tests (a forge outage of an hour without waiting an hour).
+    public var clock: any ForgeClock = SystemForgeClock()
 
     public init(apiBaseURL: String = GitHubClient.Configuration.defaultAPIBaseURL, repository: ForgeRepository? = nil,
                 credentials: ForgeCredentials? = nil) {

@@ -102,9 +102,15 @@ public struct DesiredInputs: Sendable, Equatable {
     /// The code id (tree hash without Slipway's paths and specs) of commits the planner compares
     /// across environments (what runs on a promotion's source and target).
     public var codeIDs: [String: String]
+    /// Why the set of open pull requests is unknown (the forge could not list them), or nil when
+    /// it is known. While unknown, previews stay exactly as they are: none is created, updated or
+    /// torn down from a guess; branch environments are planned as usual.
+    public var pullRequestsUnknown: String?
 
     public init(pullRequests: [Candidate] = [], branches: [Candidate] = [], grants: GrantTable? = nil, forgeConfigured: Bool = true,
-                promotions: [String: ApprovedPromotion] = [:], pins: [String: EnvironmentPin] = [:], codeIDs: [String: String] = [:]) {
+                promotions: [String: ApprovedPromotion] = [:], pins: [String: EnvironmentPin] = [:], codeIDs: [String: String] = [:],
+                pullRequestsUnknown: String? = nil) {
+        self.pullRequestsUnknown = pullRequestsUnknown
         self.pullRequests = pullRequests
         self.branches = branches
         self.grants = grants

@@ -49,8 +49,13 @@ public struct Plan: Sendable, Equatable {
     public var notices: [PullRequestNotice]
     /// Heads of promoted environments' branches that the bot did not put there.
     public var unapproved: [UnapprovedPush]
+    /// Why the open pull requests were unknown to this plan (the forge could not list them):
+    /// previews were kept as they are and `notices` says nothing about pull requests.
+    public var pullRequestsUnknown: String?
 
-    public init(actions: [PlannedAction], notes: [String] = [], notices: [PullRequestNotice] = [], unapproved: [UnapprovedPush] = []) {
+    public init(actions: [PlannedAction], notes: [String] = [], notices: [PullRequestNotice] = [], unapproved: [UnapprovedPush] = [],
+                pullRequestsUnknown: String? = nil) {
+        self.pullRequestsUnknown = pullRequestsUnknown
         self.actions = actions
         self.notes = notes
         self.notices = notices
@@ -93,6 +98,17 @@ public enum Planner {
         let liveOwner = Dictionary(current.environments.compactMap { env in env.pullRequest.map { (env.name, $0) } },
                                    uniquingKeysWith: { first, _ in first })
         var claimed: [String: Int] = [:]
+
+        if let unknown = inputs.pullRequestsUnknown {
+            // The forge could not say which PRs are open: every preview stays as it is (a PR that
+            // closed meanwhile is torn down once the forge answers again).
+            for env in current.environments where env.pullRequest != nil && env.status.isLive {
+                desired[env.name] = Desired(name: env.name, kind: env.kind, pullRequest: env.pullRequest, sha: env.sha,
+                                            contentID: env.contentID, specFile: "",
+                                            why: "forge unavailable: the open pull requests are unknown (\(unknown)); kept as is")
+            }
+            notes.append("forge unavailable: previews are kept as they are until the forge lists the open pull requests again (\(unknown))")
+        }
 
         for candidate in inputs.pullRequests.sorted(by: { Self.number($0) < Self.number($1) }) {
             guard case .pullRequest(let pr) = candidate.source else { continue }
@@ -316,6 +332,8 @@ public enum Planner {
         for (name, _) in pendingDeploy.sorted(by: { $0.key < $1.key })
         where desired[name] == nil && currentByName[name]?.status.isLive != true && !pendingTeardown.contains(name) {
             let pr = current.pendingJobs.first { $0.environment == name }?.pullRequest
+            // A preview's queued first deploy is left alone while the PR set is unknown.
+            if pr != nil, inputs.pullRequestsUnknown != nil { continue }
             actions.append(PlannedAction(kind: .teardown, environment: name, pullRequest: pr,
                                          reason: absentBecause[name] ?? "a deploy was queued, but the environment is no longer wanted"))
             absentBecause[name] = nil
@@ -325,7 +343,8 @@ public enum Planner {
         }
 
         actions.sort(by: order)
-        return Plan(actions: actions, notes: Array(Set(notes)).sorted(), notices: notices, unapproved: unapproved)
+        return Plan(actions: actions, notes: Array(Set(notes)).sorted(), notices: notices, unapproved: unapproved,
+                    pullRequestsUnknown: inputs.pullRequestsUnknown)
     }
 
     static func number(_ candidate: Candidate) -> Int {
