@@ -63,8 +63,9 @@ extension Repository {
         try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
         options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        // No FETCH_HEAD: nothing reads it, and writing it looks up the upstream of the branch
-        // HEAD names, i.e. the remote again (see `lookupRemote` for why that costs memory).
+        // No FETCH_HEAD entries (libgit2 still truncates the file): nothing reads them, and
+        // writing them looks up the upstream of HEAD's branch, i.e. the remote again (see
+        // `lookupRemote` for why that costs memory).
         options.update_fetchhead = 0
         let context = TransferContext(credentials: credentials)
         context.install(into: &options.callbacks)
