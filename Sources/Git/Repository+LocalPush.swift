@@ -310,7 +310,6 @@ extension Repository {
         betweenSteps: () throws -> Void
     ) throws {
         let remoteHandle = try lookupRemote(remote)
-        defer { git_remote_free(remoteHandle) }
         guard let path = Self.localRemotePath(remoteHandle) else {
             throw GitError.wrapper("push", "the remote '\(remote)' is not local", kind: .invalidArgument)
         }

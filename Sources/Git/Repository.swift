@@ -14,12 +14,16 @@ import Foundation
 public final class Repository {
     /// The `git_repository *`; private to the wrapper.
     let handle: OpaquePointer
+    /// `git_remote *` by name, looked up once and reused by every fetch and push (see
+    /// `lookupRemote`); freed in `deinit`. Bounded by the remotes this repository has.
+    var remotes: [String: OpaquePointer] = [:]
 
     private init(handle: OpaquePointer) {
         self.handle = handle
     }
 
     deinit {
+        for remote in remotes.values { git_remote_free(remote) }
         git_repository_free(handle)
     }
 

@@ -3,6 +3,8 @@ import Foundation
 // slipway-bench: benchmarks that print figures (not timed tests).
 //   slipway-bench plan [--prs N] [--refs N]
 //   slipway-bench loop [--events N] [--example DIR]
+//   slipway-bench soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit SECONDS]
+//   (slipway-bench soak-bot ...: the bot side of `soak`, started by it as a child process)
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
@@ -24,7 +26,39 @@ case "loop":
         FileHandle.standardError.write(Data("slipway-bench: \(error)\n".utf8))
         exit(1)
     }
+case "soak":
+    do {
+        var options = SoakBenchmark.Options()
+        options.prs = option("--prs", options.prs)
+        options.reconciles = option("--reconciles", options.reconciles)
+        options.deliveries = option("--deliveries", options.deliveries)
+        options.senders = option("--senders", options.senders)
+        options.timeLimit = TimeInterval(option("--time-limit", Int(options.timeLimit)))
+        guard options.prs >= 1, options.reconciles >= 2, options.deliveries >= 2, options.senders >= 1 else {
+            FileHandle.standardError.write(Data("slipway-bench soak: --prs, --reconciles, --deliveries and --senders must be positive (at least 2 reconciles and deliveries)\n".utf8))
+            exit(2)
+        }
+        exit(try SoakBenchmark.run(options) ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("slipway-bench: \(error)\n".utf8))
+        exit(1)
+    }
+case "soak-bot":
+    func text(_ name: String) -> String {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+            FileHandle.standardError.write(Data("slipway-bench soak-bot: \(name) is required\n".utf8))
+            exit(2)
+        }
+        return arguments[index + 1]
+    }
+    do {
+        try SoakBot.run(.init(repo: text("--repo"), workDir: text("--work-dir"), secretFile: text("--secret-file"),
+                              forgeURL: text("--forge-url"), forgeTokenFile: text("--forge-token-file"), forgeRepo: text("--forge-repo")))
+    } catch {
+        FileHandle.standardError.write(Data("slipway-bench soak-bot: \(error)\n".utf8))
+        exit(1)
+    }
 default:
-    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR]\n".utf8))
+    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR] | soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit S]\n".utf8))
     exit(2)
 }
