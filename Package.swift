@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Demo", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,108 @@
+import CLITestSupport
+import Demo
+import FakeGitHub
+import Foundation
+import Server
+import SlipwayCore
+import Store
+import Testing
+import TestSupport
+
+/// Approvals by review, the healthy-on-source gate, GitHub Deployments and rollback with pins,
+/// through the real bot and the fake GitHub.
+@Suite("Promotion: approvals, gates, deployments, rollback")
+struct PromotionApprovalTests {
+    static func push(_ s: DemoScenario, _ files: [String: String], message: String) throws -> String {
+        let before = try s.repository.head("main")
+        let after = try s.repository.commit("main", files, message: message)
+        try PromotionTests.deliverAndWait(s, s.payloads.push(branch: "main", before: before, after: after), event: "push")
+        return after
+    }
+
+    static func body(_ s: DemoScenario, _ number: Int) -> String { s.forge.pullRequest(number)?.body ?? "" }
+
+    @Test("2 of 3 distinct approvers at the current head; a head that failed on staging is refused; deployments; rollback pins until unpinned")
+    func approvalsGatesRollback() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-approve")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding)
+        defer { s.shutdown() }
+        let main0 = try s.repository.head("main")
+        try s.waitFor("staging", .healthy, sha: main0)
+        let production = try String(contentsOfFile: exampleApp + "/environments/production.yaml", encoding: .utf8)
+        let build = try String(contentsOfFile: exampleApp + "/build.sh", encoding: .utf8)
+
+        // Policy on main: two of three approvers. (Staging's code does not change: no redeploy.)
+        let main1 = try Self.push(s, ["environments/production.yaml": production.replacingOccurrences(
+            of: "approvers: [octocat]", with: "approvers: [octocat, hubot, dana]\n  required: 2")], message: "Two approvers for production")
+        let pr = try Eventually.value(of: "the promotion pull request", timeout: 60, interval: 0.2) { () -> FakeGitHub.PullRequest? in
+            try PromotionTests.tick(s)
+            return s.forge.pullRequests.first { $0.baseRef == "production" && $0.state == "open" && $0.headSHA == main1 }
+        }
+        _ = s.forge.addReview(pr: pr.number, login: "octocat", state: "APPROVED", commitID: main1)
+        try Eventually.wait(for: "one of two approvals in the description", timeout: 30, interval: 0.2) {
+            try PromotionTests.tick(s)
+            return Self.body(s, pr.number).contains("by: @octocat (1 of 2)")
+        }
+
+        // A push that breaks staging: approvals given before it no longer count, and even with
+        // two fresh approvals the head is refused because it did not run healthy on staging.
+        let broken = try Self.push(s, ["build.sh": "#!/bin/sh\necho broken build\nexit 1\n"], message: "Break the build")
+        try s.waitFor("staging", .failed, sha: broken)
+        try s.syncForgeBranches()
+        _ = s.forge.addReview(pr: pr.number, login: "octocat", state: "APPROVED", commitID: broken)
+        _ = s.forge.addReview(pr: pr.number, login: "hubot", state: "APPROVED", commitID: broken)
+        try Eventually.wait(for: "the healthy gate to refuse the broken head", timeout: 30, interval: 0.2) {
+            try PromotionTests.tick(s)
+            return Self.body(s, pr.number).contains("❌ **healthy on staging**")
+        }
+        #expect(try s.repository.head("production") != broken)
+        #expect(try s.store.approvedPromotions()["production"] == nil)
+
+        // Fixed: two approvals at the new head ship it.
+        let fixed = try Self.push(s, ["build.sh": build], message: "Fix the build")
+        try s.waitFor("staging", .healthy, sha: fixed)
+        try s.syncForgeBranches()
+        _ = s.forge.addReview(pr: pr.number, login: "hubot", state: "APPROVED", commitID: fixed)
+        try Eventually.wait(for: "one approval at the new head", timeout: 30, interval: 0.2) {
+            try PromotionTests.tick(s)
+            return Self.body(s, pr.number).contains("(1 of 2)") && Self.body(s, pr.number).contains("No longer counted")
+        }
+        #expect(try s.repository.head("production") != fixed)
+        _ = s.forge.addReview(pr: pr.number, login: "dana", state: "APPROVED", commitID: fixed)
+        try Eventually.wait(for: "production's branch at the fixed head", timeout: 60, interval: 0.2) {
+            try PromotionTests.tick(s)
+            return try s.repository.head("production") == fixed
+        }
+        let running = try s.waitFor("production", .healthy, sha: fixed)
+        #expect(try s.store.approvedPromotions()["production"]?.approvers.sorted() == ["dana", "hubot"])
+
+        // Every deploy is a GitHub Deployment: production's went in_progress then success with its URL.
+        let deployment = try Eventually.value(of: "production's deployment", timeout: 30) {
+            s.forge.deployments(environment: "production").first { $0.sha == fixed }
+        }
+        #expect(deployment.productionEnvironment)
+        try Eventually.wait(for: "the deployment's statuses", timeout: 30) {
+            s.forge.deploymentStatuses(id: deployment.id).map(\.state).suffix(2) == ["in_progress", "success"]
+        }
+        #expect(s.forge.deploymentStatuses(id: deployment.id).last?.environmentURL == running.url)
+
+        // Roll staging back to the version before: it is pinned there until unpinned.
+        try Eventually.wait(for: "staging's first deploy in the evidence index", timeout: 60) {
+            try s.store.evidence(environment: "staging", limit: 50).contains { $0.sha == main0 && $0.outcome == "succeeded" }
+        }
+        let work = dir.child("bot")
+        let rollback = runCLI(["env", "rollback", "staging", "--work-dir", work, "--repo", s.repository.path, "--reason", "bad release"])
+        #expect(rollback.code == 0, "\(rollback.out)\(rollback.err)")
+        #expect(rollback.out.contains("pinned at \(main0.prefix(7))"))
+        try s.waitFor("staging", .healthy, sha: main0)
+        try PromotionTests.tick(s)
+        #expect(try s.store.pendingJobs().allSatisfy { $0.environment != "staging" }, "a pinned environment is not rolled forward")
+        #expect(try s.store.environment(named: "staging")?.sha == main0)
+        let list = runCLI(["env", "list", "--work-dir", work])
+        #expect(list.out.contains("rollback to \(main0.prefix(7)): bad release"))
+        let unpin = runCLI(["env", "unpin", "staging", "--work-dir", work])
+        #expect(unpin.code == 0)
+        try PromotionTests.tick(s)
+        try s.waitFor("staging", .healthy, sha: fixed)
+    }
+}
