@@ -25,6 +25,7 @@ public final class DesiredStateReader {
 
     private var specsByTree: [ObjectID: SpecsAtCommit] = [:]
     private var treeHashByRoot: [ObjectID: String] = [:]
+    private var humanHashByRoot: [ObjectID: String] = [:]
     /// Root tree id of each commit (commits are immutable).
     private var rootByCommit: [String: ObjectID] = [:]
 
@@ -119,12 +120,23 @@ public final class DesiredStateReader {
 
     /// SHA-256 over the commit's tree minus Slipway-owned paths and `environments/`.
     public func contentHash(_ repo: Repository, commit: ObjectID, root: ObjectID? = nil) throws -> String {
+        try hash(repo, commit: commit, root: root, withSpecs: false)
+    }
+
+    /// SHA-256 over the commit's tree minus only Slipway's own paths (`evidence/`, `docs/llm/`):
+    /// two commits with the same hash differ only in what the bot writes, so an approval given
+    /// at one holds for the other (specs included: a policy change needs a new approval).
+    public func humanContentHash(_ repo: Repository, commit: ObjectID) throws -> String {
+        try hash(repo, commit: commit, root: nil, withSpecs: true)
+    }
+
+    private func hash(_ repo: Repository, commit: ObjectID, root: ObjectID?, withSpecs: Bool) throws -> String {
         let rootID = try root ?? rootTree(repo, commit)
-        if let cached = treeHashByRoot[rootID] { return cached }
+        if let cached = withSpecs ? humanHashByRoot[rootID] : treeHashByRoot[rootID] { return cached }
         var lines: [String] = []
         // `environments/` is policy, read from a trusted commit and counted through the spec's
         // own blob (`contentID`): a PR editing its copy changes nothing it deploys.
-        for entry in try repo.tree(at: commit) where entry.name != "evidence" && entry.name != "environments" {
+        for entry in try repo.tree(at: commit) where entry.name != "evidence" && (withSpecs || entry.name != "environments") {
             if entry.name == "docs" && entry.kind == .tree {
                 for sub in try repo.tree(at: commit, path: "docs") where sub.name != "llm" {
                     lines.append("docs/\(sub.name) \(sub.kind) \(sub.isExecutable) \(sub.id.hex)")
@@ -134,8 +146,13 @@ public final class DesiredStateReader {
             }
         }
         let hash = Hex.encode(SHA256.hash(lines.joined(separator: "\n")))
-        if treeHashByRoot.count >= Self.cacheLimit { treeHashByRoot.removeAll(keepingCapacity: true) }
-        treeHashByRoot[rootID] = hash
+        if withSpecs {
+            if humanHashByRoot.count >= Self.cacheLimit { humanHashByRoot.removeAll(keepingCapacity: true) }
+            humanHashByRoot[rootID] = hash
+        } else {
+            if treeHashByRoot.count >= Self.cacheLimit { treeHashByRoot.removeAll(keepingCapacity: true) }
+            treeHashByRoot[rootID] = hash
+        }
         return hash
     }
 

@@ -205,7 +205,10 @@ final class PromotionController: @unchecked Sendable {
             for review in latest.values where review.state == .approved {
                 signals.append(ApprovalSignal(kind: .review, actor: review.user?.login ?? "", sha: review.commitID ?? "", at: review.submittedAt))
             }
-            let counted = ApprovalTally.count(signals: signals, head: head, author: pr.author, rule: ApproverRule(edge.promotion.approvers),
+            let headHuman = try humanCode(head)
+            let same = Set(signals.map(\.sha).filter { $0 != head && (try? humanCode($0)) == headHuman })
+            let counted = ApprovalTally.count(signals: signals, head: head, sameAsHead: same, author: pr.author,
+                                              rule: ApproverRule(edge.promotion.approvers),
                                               required: edge.promotion.required, labelPresent: pr.labels.contains(edge.promotion.label))
             tally = counted
             gates = try self.gates(edge, head: head, targetTip: targetTip, sourceEnv: sourceEnv, client: client)
@@ -294,6 +297,14 @@ final class PromotionController: @unchecked Sendable {
         try repository.withRepository { repo in
             guard let id = ObjectID(hex: sha) else { return sha }
             return try reader.contentHash(repo, commit: id)
+        }
+    }
+
+    /// The code id including specs (what people approve): the tree minus the bot's own paths.
+    private func humanCode(_ sha: String) throws -> String {
+        try repository.withRepository { repo in
+            guard let id = ObjectID(hex: sha) else { return sha }
+            return try reader.humanContentHash(repo, commit: id)
         }
     }
 

@@ -28,7 +28,10 @@ public struct ApprovalTally: Sendable, Equatable {
     public var isComplete: Bool { approvedBy.count >= required }
     public var missing: Int { max(0, required - approvedBy.count) }
 
-    public static func count(signals: [ApprovalSignal], head: String, author: String?, rule: ApproverRule,
+    /// `sameAsHead` lists commits that count as the head: those differing from it only in what
+    /// the bot itself writes (`docs/llm/`, `evidence/`), so the bot's own commits never void an
+    /// approval.
+    public static func count(signals: [ApprovalSignal], head: String, sameAsHead: Set<String> = [], author: String?, rule: ApproverRule,
                              teamMembers: [String: Set<String>] = [:], required: Int, labelPresent: Bool) -> ApprovalTally {
         var approved: [String] = []
         var seen = Set<String>()
@@ -40,7 +43,7 @@ public struct ApprovalTally: Sendable, Equatable {
                 ignored.append(Ignored(actor: signal.actor, kind: signal.kind, reason: .author))
             } else if !rule.allows(who, teamMembers: teamMembers) {
                 ignored.append(Ignored(actor: signal.actor, kind: signal.kind, reason: .notApprover))
-            } else if signal.sha != head {
+            } else if signal.sha != head && !sameAsHead.contains(signal.sha) {
                 ignored.append(Ignored(actor: signal.actor, kind: signal.kind, reason: .olderHead(signal.sha)))
             } else if signal.kind == .label && !labelPresent {
                 ignored.append(Ignored(actor: signal.actor, kind: signal.kind, reason: .labelRemoved))
