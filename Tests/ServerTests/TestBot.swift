@@ -18,7 +18,7 @@ final class TestBot: @unchecked Sendable {
     let client = HTTPClient()
 
     init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler? = CountingHandler(),
-         repo: String? = nil, reconcileAtStart: Bool = true) throws {
+         repo: String? = nil, reconcileAtStart: Bool = true, runnerWorkers: Int = 2) throws {
         directory = try TemporaryDirectory(prefix: "slipway-bot")
         self.handler = handler ?? CountingHandler()
         var configuration = BotConfiguration(
@@ -29,6 +29,7 @@ final class TestBot: @unchecked Sendable {
             connectionTimeout: connectionTimeout, reconcileInterval: 3600
         )
         configuration.reconcileAtStart = reconcileAtStart
+        configuration.runnerWorkers = runnerWorkers
         app = try BotApplication.build(configuration: configuration, logger: Logger(sink: logs, minimumLevel: .debug), handler: handler)
         try app.start()
     }
@@ -59,12 +60,17 @@ final class TestBot: @unchecked Sendable {
         try client.send(HTTPClientRequest(method: "GET", url: base + path))
     }
 
-    /// Waits until the delivery reached a final status in the journal.
+    /// Waits until the delivery reached a final status in the journal and the reconcile it
+    /// asked for (if any) has run.
     func finished(_ id: String) throws -> DeliveryRecord {
-        try Eventually.value(of: "delivery \(id) to be processed") {
+        let record: DeliveryRecord = try Eventually.value(of: "delivery \(id) to be processed") {
             guard let record = try app.store.delivery(id: id), record.status.isFinal else { return nil }
             return record
         }
+        guard app.waitUntilReconciled(timeout: 60) else {
+            throw CommandFailureForTest(message: "timed out after 60 s waiting for the reconcile after \(id)")
+        }
+        return record
     }
 
     static func fixture(_ name: String) throws -> Data {

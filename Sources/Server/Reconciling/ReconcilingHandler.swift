@@ -4,15 +4,20 @@ public import SlipwayCore
 public import Store
 
 /// The bot's delivery handler: a pull request delivery updates the PR's record (ordered by the
-/// forge's `updated_at`, so late deliveries change nothing), then any delivery wakes a reconcile.
+/// forge's `updated_at`, so late deliveries change nothing), then any delivery marks the
+/// repository dirty for the reconcile driver and returns: the delivery is processed without
+/// waiting for a reconcile, and a burst of deliveries is planned by a handful of reconciles.
 /// Webhooks are hints: the reconcile recomputes everything from git and the store.
 public struct ReconcilingHandler: DeliveryHandler {
     let reconciler: Reconciler
     let store: any Store
+    /// The one reconcile driver of the repository.
+    let driver: ReconcileLoop
 
-    public init(reconciler: Reconciler, store: any Store) {
+    public init(reconciler: Reconciler, store: any Store, driver: ReconcileLoop) {
         self.reconciler = reconciler
         self.store = store
+        self.driver = driver
     }
 
     public func handle(_ event: WebhookEvent, delivery: DeliveryRecord, logger: Logger) throws {
@@ -42,7 +47,7 @@ public struct ReconcilingHandler: DeliveryHandler {
             try store.recordPullRequest(record)
             logger.info("pull request updated", ["pr": "\(pr.number)", "action": pr.action.rawValue, "sha": pr.pullRequest.head.sha])
         }
-        try reconciler.reconcile(trigger: "delivery:\(delivery.id)")
+        driver.markDirty(trigger: "delivery:\(delivery.id)")
     }
 
     /// The store's view of a pull request delivery.

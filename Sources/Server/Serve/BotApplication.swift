@@ -21,7 +21,7 @@ public final class BotApplication: @unchecked Sendable {
     /// taken back at start instead of waiting for them to expire.
     public let instance: String
     public let store: any Store
-    public let metrics = Metrics()
+    public let metrics: Metrics
     public let logger: Logger
     private let server: HTTPServer
     private let workers: DeliveryWorkers
@@ -30,7 +30,8 @@ public final class BotApplication: @unchecked Sendable {
     let pipeline: Pipeline?
     /// The runner (nil without `--repo`).
     public var runner: RunnerService? { pipeline?.runner }
-    private var reconcileLoop: ReconcileLoop?
+    /// The one reconcile driver (nil without `--repo`): deliveries mark it dirty, it ticks.
+    private let reconcileLoop: ReconcileLoop?
     private let lock = NSLock()
     private var stopped = false
 
@@ -74,11 +75,16 @@ public final class BotApplication: @unchecked Sendable {
             pipeline = try buildPipeline(source: source, configuration: configuration, store: store, instance: instance,
                                          redactor: redactor, logger: logger)
         }
+        let metrics = Metrics()
+        let loop = pipeline.map {
+            ReconcileLoop(reconciler: $0.reconciler, interval: configuration.reconcileInterval, runImmediately: configuration.reconcileAtStart,
+                          backlog: { (try? store.hasWaitingDeliveries()) ?? false }, metrics: metrics, logger: logger)
+        }
         let chosen: any DeliveryHandler = handler
-            ?? pipeline.map { ReconcilingHandler(reconciler: $0.reconciler, store: store) }
+            ?? pipeline.flatMap { pipeline in loop.map { ReconcilingHandler(reconciler: pipeline.reconciler, store: store, driver: $0) } }
             ?? LoggingDeliveryHandler()
         return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
-                              pipeline: pipeline)
+                              pipeline: pipeline, metrics: metrics, reconcileLoop: loop)
     }
 
     /// Said at start and in every PR comment while builds run unconfined.
@@ -149,7 +155,9 @@ public final class BotApplication: @unchecked Sendable {
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
-         pipeline: Pipeline?) {
+         pipeline: Pipeline?, metrics: Metrics, reconcileLoop: ReconcileLoop?) {
+        self.metrics = metrics
+        self.reconcileLoop = reconcileLoop
         self.instance = instance
         self.pipeline = pipeline
         self.reconciler = pipeline?.reconciler
@@ -157,13 +165,13 @@ public final class BotApplication: @unchecked Sendable {
         self.store = store
         self.logger = logger
 
-        let metrics = self.metrics
         var workerConfig = DeliveryWorkers.Configuration()
         workerConfig.count = configuration.deliveryWorkers
         workerConfig.instance = instance
         let workers = DeliveryWorkers(store: store,
                                       processor: DeliveryProcessor(handler: handler, repositoryFullName: configuration.forge.repository?.description),
-                                      metrics: metrics, logger: logger, configuration: workerConfig)
+                                      metrics: metrics, logger: logger, configuration: workerConfig,
+                                      onFinished: { reconcileLoop?.journalChanged() })
         self.workers = workers
         let ingress = WebhookIngress(secret: configuration.webhookSecret, store: store, metrics: metrics,
                                      logger: logger, onAccepted: { workers.wake() })
@@ -216,17 +224,13 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.forgeQueue?.start()
             pipeline.evidence.start()
             pipeline.retention?.start()
-            pipeline.runner.start()
+            // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
+            if configuration.runnerWorkers > 0 { pipeline.runner.start() }
         }
         try server.start()
         workers.start()
-        if let reconciler {
-            let loop = ReconcileLoop(reconciler: reconciler, interval: configuration.reconcileInterval,
-                                     runImmediately: configuration.reconcileAtStart, logger: logger)
-            lock.lock()
-            reconcileLoop = loop
-            lock.unlock()
-            loop.start()
+        if let reconcileLoop {
+            reconcileLoop.start()
         } else {
             logger.warning("no --repo given: deliveries are journaled but nothing is deployed")
         }
@@ -234,6 +238,13 @@ public final class BotApplication: @unchecked Sendable {
             "listen": "\(configuration.listenHost):\(server.port)", "webhook.path": configuration.webhookPath,
             "store": configuration.store.description,
         ])
+    }
+
+    /// Waits until every delivery marked before this call is covered by a finished reconcile
+    /// (tests; true at once without `--repo`); false when `timeout` passed first.
+    @discardableResult
+    public func waitUntilReconciled(timeout: Double = 60) -> Bool {
+        reconcileLoop?.waitUntilReconciled(timeout: timeout) ?? true
     }
 
     /// The bound port (useful with port 0).
@@ -248,10 +259,7 @@ public final class BotApplication: @unchecked Sendable {
         logger.info("slipway stopping")
         server.stop()
         workers.stop()
-        lock.lock()
-        let loop = reconcileLoop
-        lock.unlock()
-        loop?.stop()
+        reconcileLoop?.stop()
         pipeline?.runner.stop()
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()
