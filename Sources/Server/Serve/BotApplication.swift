@@ -87,6 +87,10 @@ public final class BotApplication: @unchecked Sendable {
                               pipeline: pipeline, metrics: metrics, reconcileLoop: loop)
     }
 
+    /// libmicrohttpd's handler threads (each serves its share of the connections, one request
+    /// at a time).
+    static let httpWorkerThreads = 16
+
     /// Said at start and in every PR comment while builds run unconfined.
     static let unconfinedWarning = "Isolation is off on this bot (--isolation none): builds and apps run unconfined, as the bot's own user, and can read what it can. The operator chose this; do not open pull requests from untrusted authors against it."
 
@@ -200,6 +204,10 @@ public final class BotApplication: @unchecked Sendable {
         serverConfig.port = configuration.listenPort
         serverConfig.maxBodySize = configuration.maxBody
         serverConfig.connectionTimeout = configuration.connectionTimeout
+        // A webhook handler blocks until its delivery is committed, and a group commit holds at
+        // most as many deliveries as there are handler threads waiting: 4 threads made batches
+        // of 4 and left connections queued behind them.
+        serverConfig.workerThreads = Self.httpWorkerThreads
         server = HTTPServer(configuration: serverConfig, handler: router.handler)
     }
 
