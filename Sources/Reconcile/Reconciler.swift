@@ -14,8 +14,10 @@ public struct ReconcileResult: Sendable {
 /// Computes the desired state from git (and the PR records kept from webhooks or the forge),
 /// plans against the store's current state, and enqueues the changes as durable jobs.
 ///
-/// Thread-safe: reconciles are serialised (a delivery worker and the periodic tick never run
-/// two at once in one process; replicas are kept apart by the store's transactions).
+/// Thread-safe: the part of a reconcile that reads and writes the store is serialised; the fetch
+/// and the forge's list of open PRs (network I/O) run before that lock is taken, so no lock of
+/// the reconciler is held across the network. In `serve` one driver (the reconcile loop) runs
+/// reconciles one at a time; replicas are kept apart by the store's transactions.
 public final class Reconciler: @unchecked Sendable {
     public let repository: ManagedRepository
     public let store: any Store
@@ -57,23 +59,26 @@ public final class Reconciler: @unchecked Sendable {
     /// Fetches, plans and enqueues. `trigger` says why (`reconcile`, `delivery:<id>`, ...).
     @discardableResult
     public func reconcile(trigger: String, now: Date = Date(), fetch: Bool = true) throws -> ReconcileResult {
-        lock.lock()
-        defer { lock.unlock() }
         var timings: [String: Double] = [:]
         if fetch {
             timings["fetch"] = Self.measure { fetchOrKeepMirror(trigger: trigger) }
         }
+        // The forge's listing, outside the lock (network I/O). A listing that failed says nothing:
+        // no PR is closed (or opened) from it, and previews are kept as they are until the forge
+        // answers again.
+        var listing: Result<[PullRequestRecord], any Error>?
+        timings["forge"] = Self.measure { listing = pullRequestSource.map(Self.listOpenPullRequests) }
+        lock.lock()
+        defer { lock.unlock() }
         var inputs = DesiredInputs()
         var current = CurrentState()
         timings["desired"] = try Self.measure {
             let snapshot = try repository.withRepository { try reader.snapshot($0) }
             var unknown: String?
-            if let source = pullRequestSource {
-                // The forge knows which PRs are open; git knows where their heads are. A listing
-                // that failed says nothing: no PR is closed (or opened) from it, and previews are
-                // kept as they are until the forge answers again.
-                switch Self.listOpenPullRequests(source) {
+            if let listing {
+                switch listing {
                 case .success(let open):
+                    // The forge knows which PRs are open; git knows where their heads are.
                     for record in open { try store.recordPullRequest(record) }
                     let openNumbers = Set(open.map(\.number))
                     let openHeads = snapshot.pullHeads.filter { openNumbers.contains($0.key) }
@@ -123,9 +128,7 @@ public final class Reconciler: @unchecked Sendable {
 
     /// The plan as it would be now, changing nothing (`slipway plan`).
     public func preview(now: Date = Date()) throws -> Plan {
-        lock.lock()
-        defer { lock.unlock() }
-        let snapshot = try repository.withRepository { try reader.snapshot($0) }
+        // The forge's listing, outside the lock (network I/O).
         var open: [PullRequestRecord]?
         var unknown: String?
         if let source = pullRequestSource {
@@ -134,6 +137,9 @@ public final class Reconciler: @unchecked Sendable {
             case .failure(let error): unknown = "\(error)"
             }
         }
+        lock.lock()
+        defer { lock.unlock() }
+        let snapshot = try repository.withRepository { try reader.snapshot($0) }
         let records = unknown != nil ? [] : Self.merge(records: try store.pullRequests(), open: open,
                                                        pullHeads: snapshot.pullHeads, defaultBase: defaultBranch, now: now)
         var inputs = try desiredInputs(snapshot: snapshot, pullRequests: records)

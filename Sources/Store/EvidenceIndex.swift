@@ -77,7 +77,7 @@ extension SQLStateStore {
     }
 
     public func evidence(environment: String?, limit: Int) throws -> [EvidenceIndexEntry] {
-        try inTransaction("list evidence") { x in
+        try inReadTransaction("list evidence") { x in
             if let environment {
                 return try x.rows("SELECT * FROM evidence WHERE environment = ? ORDER BY started_at DESC, id DESC LIMIT ?",
                                   [.text(environment), .int(Int64(limit))]).map(Self.evidenceEntry)
@@ -88,13 +88,13 @@ extension SQLStateStore {
     }
 
     public func evidence(id: String) throws -> EvidenceIndexEntry? {
-        try inTransaction("read evidence") { x in
+        try inReadTransaction("read evidence") { x in
             try x.rows("SELECT * FROM evidence WHERE id = ?", [.text(id)]).first.map(Self.evidenceEntry)
         }
     }
 
     public func evidence(startedBefore cutoff: Date) throws -> [EvidenceIndexEntry] {
-        try inTransaction("list old evidence") { x in
+        try inReadTransaction("list old evidence") { x in
             try x.rows("SELECT * FROM evidence WHERE started_at < ? ORDER BY started_at, id", [.double(cutoff.timeIntervalSince1970)])
                 .map(Self.evidenceEntry)
         }

@@ -26,6 +26,12 @@ public final class PostgresStore: SQLStateStore {
         try run(operation) { db in try db.transaction { try body(PostgresExecutor(db: db)) } }
     }
 
+    /// PostgreSQL's reads never wait for writers (MVCC): a read is an ordinary transaction.
+    @discardableResult
+    func inReadTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
+        try inTransaction(operation, body)
+    }
+
     func lockJobClaims(_ executor: any SQLExecutor) throws {
         _ = try executor.rows("SELECT pg_advisory_xact_lock(7302)", [])
     }

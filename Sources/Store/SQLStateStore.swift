@@ -7,6 +7,10 @@ protocol SQLStateStore: Store {
     /// Runs `body` in one transaction (IMMEDIATE on SQLite) and returns its value.
     @discardableResult
     func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T
+    /// Runs `body`, which only reads, in one transaction that takes no write lock (a DEFERRED one
+    /// on SQLite's reader connection), and returns its value.
+    @discardableResult
+    func inReadTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T
     /// Takes whatever lock makes "no other job of this environment is running" a safe check
     /// (a transaction-level advisory lock on PostgreSQL; SQLite's write lock already is one).
     func lockJobClaims(_ executor: any SQLExecutor) throws
@@ -62,7 +66,7 @@ extension SQLStateStore {
     }
 
     public func pullRequests() throws -> [PullRequestRecord] {
-        try inTransaction("list pull requests") { x in
+        try inReadTransaction("list pull requests") { x in
             try x.rows("SELECT * FROM pull_requests ORDER BY number", []).map(Self.pullRequest)
         }
     }
@@ -99,13 +103,13 @@ extension SQLStateStore {
     // MARK: Environments
 
     public func environments() throws -> [EnvironmentRecord] {
-        try inTransaction("list environments") { x in
+        try inReadTransaction("list environments") { x in
             try x.rows("SELECT * FROM environments ORDER BY name", []).map(Self.environment)
         }
     }
 
     public func environment(named name: String) throws -> EnvironmentRecord? {
-        try inTransaction("read environment") { x in
+        try inReadTransaction("read environment") { x in
             try x.rows("SELECT * FROM environments WHERE name = ?", [.text(name)]).first.map(Self.environment)
         }
     }
@@ -193,19 +197,19 @@ extension SQLStateStore {
     }
 
     public func pendingJobs() throws -> [JobRecord] {
-        try inTransaction("list pending jobs") { x in
+        try inReadTransaction("list pending jobs") { x in
             try x.rows("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY id", []).map(Self.job)
         }
     }
 
     public func jobs(limit: Int) throws -> [JobRecord] {
-        try inTransaction("list jobs") { x in
+        try inReadTransaction("list jobs") { x in
             try x.rows("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]).map(Self.job)
         }
     }
 
     public func job(id: Int64) throws -> JobRecord? {
-        try inTransaction("read job") { x in
+        try inReadTransaction("read job") { x in
             try x.rows("SELECT * FROM jobs WHERE id = ?", [.int(id)]).first.map(Self.job)
         }
     }
@@ -322,13 +326,13 @@ extension SQLStateStore {
     }
 
     public func value(forKey key: String) throws -> String? {
-        try inTransaction("read value") { x in
+        try inReadTransaction("read value") { x in
             try x.rows("SELECT value FROM kv WHERE key = ?", [.text(key)]).first?.string("value")
         }
     }
 
     public func values(withPrefix prefix: String) throws -> [String: String] {
-        try inTransaction("read values") { x in
+        try inReadTransaction("read values") { x in
             var result: [String: String] = [:]
             for row in try x.rows("SELECT key, value FROM kv WHERE key >= ? AND key < ?", [.text(prefix), .text(prefix + "\u{10FFFF}")]) {
                 if let key = row.string("key"), key.hasPrefix(prefix) { result[key] = row.string("value") ?? "" }

@@ -8,10 +8,14 @@ import SQLite
 /// reconcile repairs what a power loss could drop. `synchronous=FULL` (`?sync=full` in the store
 /// URL) survives power loss at about a fifth of the write rate.
 ///
-/// Thread-safe: one connection, calls serialised by the SQLite wrapper.
+/// Thread-safe: one writer connection, whose calls the SQLite wrapper serialises, and one reader
+/// connection for read-only queries (deferred transactions: WAL lets them read the last commit
+/// while the writer appends, so a reconcile's reads never hold up the journal). A `:memory:`
+/// store has one connection for both.
 public final class SQLiteStore: SQLStateStore {
     public let backendName = "sqlite"
     private let db: SQLiteConnection
+    private let reader: SQLiteConnection
     private let checkpointer: Checkpointer
     private let journalWriter: GroupCommitter
     /// Refuses access when the files would crash the process (SIGBUS) or lose writes.
@@ -33,6 +37,10 @@ public final class SQLiteStore: SQLStateStore {
             // in whichever request happened to commit the 1000th page.
             try db.execute("PRAGMA wal_autocheckpoint=0")
             try Migrator.migrate(sqlite: db)
+            let readerConnection = path.isEmpty || path == ":memory:" ? db : try SQLiteConnection(path: path, readOnly: true)
+            // Read transactions touch the WAL index (state.db-shm) too: the same file check.
+            if readerConnection !== db, let fileGuard { readerConnection.setAccessCheck { try fileGuard.check() } }
+            reader = readerConnection
             checkpointer = try Checkpointer(path: path, fileGuard: fileGuard)
             journalWriter = GroupCommitter { batch in SQLiteStore.journalBatch(db, batch) }
         } catch let error as StoreError {
@@ -51,6 +59,17 @@ public final class SQLiteStore: SQLStateStore {
     func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
         do {
             return try db.transaction(.immediate) { try body(SQLiteExecutor(db: db)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: operation, underlying: error)
+        }
+    }
+
+    @discardableResult
+    func inReadTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
+        do {
+            return try reader.transaction(.deferred) { try body(SQLiteExecutor(db: reader)) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -109,11 +128,15 @@ public final class SQLiteStore: SQLStateStore {
     public func claimDelivery(owner: String, lease: TimeInterval, now: Date) throws -> DeliveryRecord? {
         do {
             return try db.transaction(.immediate) { () throws -> DeliveryRecord? in
+                // Each branch walks the (status, seq) index in order: an OR would make SQLite
+                // collect and sort every waiting delivery, under the write lock, for each claim.
                 let rows = try db.query(
                     """
-                    SELECT seq FROM deliveries
-                    WHERE status = 'pending' OR (status = 'processing' AND lease_until < ?)
-                    ORDER BY seq LIMIT 1
+                    SELECT seq FROM (
+                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT 1)
+                        UNION ALL
+                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'processing' AND lease_until < ? ORDER BY seq LIMIT 1)
+                    ) ORDER BY seq LIMIT 1
                     """,
                     [.real(now.timeIntervalSince1970)]
                 )
@@ -174,7 +197,7 @@ public final class SQLiteStore: SQLStateStore {
 
     public func delivery(id: String) throws -> DeliveryRecord? {
         do {
-            return try db.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)])
+            return try reader.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)])
                 .first.map { Self.record($0, withBody: true) }
         } catch {
             throw StoreError(operation: "read delivery", underlying: error)
@@ -183,7 +206,7 @@ public final class SQLiteStore: SQLStateStore {
 
     public func deliveries(limit: Int) throws -> [DeliveryRecord] {
         do {
-            return try db.query(
+            return try reader.query(
                 """
                 SELECT seq, id, event, action, received_at, content_type, headers, body_size, status, reason,
                     field_path, attempts, replays, finished_at
@@ -214,8 +237,16 @@ public final class SQLiteStore: SQLStateStore {
 
     public func journalDepth() throws -> Int {
         do {
-            let rows = try db.query("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'processing')")
+            let rows = try reader.query("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'processing')")
             return rows.first?.int("n") ?? 0
+        } catch {
+            throw StoreError(operation: "journal depth", underlying: error)
+        }
+    }
+
+    public func hasWaitingDeliveries() throws -> Bool {
+        do {
+            return try !reader.query("SELECT 1 FROM deliveries WHERE status IN ('pending', 'processing') LIMIT 1").isEmpty
         } catch {
             throw StoreError(operation: "journal depth", underlying: error)
         }

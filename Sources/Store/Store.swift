@@ -62,6 +62,10 @@ public protocol Store: AnyObject, Sendable {
     /// How many deliveries wait for a worker (pending or processing).
     func journalDepth() throws -> Int
 
+    /// Whether any delivery waits for a worker (pending or processing): `journalDepth() > 0`,
+    /// answered without counting them all (asked after every delivery while a burst drains).
+    func hasWaitingDeliveries() throws -> Bool
+
     // MARK: Pull requests
 
     /// Applies metadata from the forge or a webhook. Ignored (false) when the record's
@@ -172,4 +176,10 @@ public protocol Store: AnyObject, Sendable {
 
     /// Records that the logs of the records at these paths changed (compressed), in `commit`.
     func updateEvidenceLogs(_ logsByPath: [String: [String]], commit: String) throws
+}
+
+extension Store {
+    public func hasWaitingDeliveries() throws -> Bool {
+        try journalDepth() > 0
+    }
 }

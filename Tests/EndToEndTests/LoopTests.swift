@@ -129,6 +129,7 @@ struct LoopTests {
         try Eventually.wait(for: "the delivery to be processed") {
             try s.store.delivery(id: "fixed-id")?.status == .processed
         }
+        #expect(s.bot.waitUntilReconciled(timeout: 60))
         #expect(try s.store.jobs(limit: 100).count == jobsBefore)
     }
 }

@@ -109,7 +109,8 @@ struct TrustTests {
 
 @Suite("Trust: provenance and saying why, through the bot and the fake GitHub")
 struct ProvenanceTests {
-    /// Delivers a signed body under a fresh id and waits until the bot has processed it.
+    /// Delivers a signed body under a fresh id and waits until the bot has processed it and
+    /// run the reconcile it asked for.
     static func deliverAndWait(_ s: DemoScenario, _ body: Data, event: String = "pull_request") throws {
         let id = "trust-\(UUID().uuidString.prefix(12))"
         let status = try s.deliverWithID(id, event: event, body)
@@ -117,6 +118,7 @@ struct ProvenanceTests {
         try Eventually.wait(for: "delivery \(id) to be processed", timeout: 60) {
             try s.store.delivery(id: id)?.status.isFinal == true
         }
+        #expect(s.bot.waitUntilReconciled(timeout: 60), "the reconcile after \(id) ran")
     }
 
     static func deployJobs(_ s: DemoScenario, _ environment: String) throws -> [String] {

@@ -19,7 +19,8 @@ final class TestBot: @unchecked Sendable {
 
     /// `directory` reuses a work dir (a restart); `storePath` puts the SQLite store elsewhere.
     init(maxBody: Int = 25 * 1024 * 1024, connectionTimeout: Int = 10, handler: CountingHandler? = CountingHandler(),
-         repo: String? = nil, reconcileAtStart: Bool = true, directory reused: TemporaryDirectory? = nil, storePath: String? = nil) throws {
+         repo: String? = nil, reconcileAtStart: Bool = true, directory reused: TemporaryDirectory? = nil, storePath: String? = nil,
+         runnerWorkers: Int = 2) throws {
         directory = try reused ?? TemporaryDirectory(prefix: "slipway-bot")
         self.handler = handler ?? CountingHandler()
         var configuration = BotConfiguration(
@@ -32,6 +33,7 @@ final class TestBot: @unchecked Sendable {
         configuration.reconcileAtStart = reconcileAtStart
         // A uid range of its own: tests run side by side.
         configuration.isolationUIDs = (3_000_000 + UInt32.random(in: 0..<50_000) * 100, 100)
+        configuration.runnerWorkers = runnerWorkers
         app = try BotApplication.build(configuration: configuration, logger: Logger(sink: logs, minimumLevel: .debug), handler: handler)
         try app.start()
     }
@@ -62,12 +64,17 @@ final class TestBot: @unchecked Sendable {
         try client.send(HTTPClientRequest(method: "GET", url: base + path))
     }
 
-    /// Waits until the delivery reached a final status in the journal.
+    /// Waits until the delivery reached a final status in the journal and the reconcile it
+    /// asked for (if any) has run.
     func finished(_ id: String) throws -> DeliveryRecord {
-        try Eventually.value(of: "delivery \(id) to be processed") {
+        let record: DeliveryRecord = try Eventually.value(of: "delivery \(id) to be processed") {
             guard let record = try app.store.delivery(id: id), record.status.isFinal else { return nil }
             return record
         }
+        guard app.waitUntilReconciled(timeout: 60) else {
+            throw CommandFailureForTest(message: "timed out after 60 s waiting for the reconcile after \(id)")
+        }
+        return record
     }
 
     static func fixture(_ name: String) throws -> Data {

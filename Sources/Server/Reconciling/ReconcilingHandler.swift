@@ -4,17 +4,23 @@ public import SlipwayCore
 public import Store
 
 /// The bot's delivery handler: a pull request delivery updates the PR's record (ordered by the
-/// forge's `updated_at`, so late deliveries change nothing), then any delivery wakes a reconcile.
+/// forge's `updated_at`, so late deliveries change nothing), then any delivery marks the
+/// repository dirty for the reconcile driver and returns: the delivery is processed without
+/// waiting for a reconcile, and a burst of deliveries is planned by a handful of reconciles.
 /// Webhooks are hints: the reconcile recomputes everything from git and the store.
 public struct ReconcilingHandler: DeliveryHandler {
     let reconciler: Reconciler
     let store: any Store
+    /// The one reconcile driver of the repository.
+    let driver: ReconcileLoop
     /// Told about every pull request delivery once it is recorded (promotion labels).
     let onPullRequest: (@Sendable (PullRequestEvent) -> Void)?
 
-    public init(reconciler: Reconciler, store: any Store, onPullRequest: (@Sendable (PullRequestEvent) -> Void)? = nil) {
+    public init(reconciler: Reconciler, store: any Store, driver: ReconcileLoop,
+                onPullRequest: (@Sendable (PullRequestEvent) -> Void)? = nil) {
         self.reconciler = reconciler
         self.store = store
+        self.driver = driver
         self.onPullRequest = onPullRequest
     }
 
@@ -46,7 +52,7 @@ public struct ReconcilingHandler: DeliveryHandler {
             onPullRequest?(pr)
             logger.info("pull request updated", ["pr": "\(pr.number)", "action": pr.action.rawValue, "sha": pr.pullRequest.head.sha])
         }
-        try reconciler.reconcile(trigger: "delivery:\(delivery.id)")
+        driver.markDirty(trigger: "delivery:\(delivery.id)")
     }
 
     /// The store's view of a pull request delivery.

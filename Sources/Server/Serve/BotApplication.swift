@@ -21,7 +21,7 @@ public final class BotApplication: @unchecked Sendable {
     /// taken back at start instead of waiting for them to expire.
     public let instance: String
     public let store: any Store
-    public let metrics = Metrics()
+    public let metrics: Metrics
     public let logger: Logger
     private let server: HTTPServer
     private let workers: DeliveryWorkers
@@ -30,7 +30,8 @@ public final class BotApplication: @unchecked Sendable {
     let pipeline: Pipeline?
     /// The runner (nil without `--repo`).
     public var runner: RunnerService? { pipeline?.runner }
-    private var reconcileLoop: ReconcileLoop?
+    /// The one reconcile driver (nil without `--repo`): deliveries mark it dirty, it ticks.
+    private let reconcileLoop: ReconcileLoop?
     /// Removes old deliveries, jobs and bookkeeping from the store, daily.
     private let storeRetention: StoreRetention
     private let lock = NSLock()
@@ -79,14 +80,24 @@ public final class BotApplication: @unchecked Sendable {
             pipeline = try buildPipeline(source: source, configuration: configuration, store: store, instance: instance,
                                          redactor: redactor, logger: logger)
         }
+        let metrics = Metrics()
+        let loop = pipeline.map {
+            ReconcileLoop(reconciler: $0.reconciler, interval: configuration.reconcileInterval, runImmediately: configuration.reconcileAtStart,
+                          backlog: { (try? store.hasWaitingDeliveries()) ?? false }, metrics: metrics, logger: logger)
+        }
         let chosen: any DeliveryHandler = handler
-            ?? pipeline.map { pipeline in
-                ReconcilingHandler(reconciler: pipeline.reconciler, store: store, onPullRequest: { pipeline.promotions.labeled($0) })
+            ?? pipeline.flatMap { pipeline in
+                loop.map { ReconcilingHandler(reconciler: pipeline.reconciler, store: store, driver: $0,
+                                              onPullRequest: { pipeline.promotions.labeled($0) }) }
             }
             ?? LoggingDeliveryHandler()
         return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
-                              pipeline: pipeline)
+                              pipeline: pipeline, metrics: metrics, reconcileLoop: loop)
     }
+
+    /// libmicrohttpd's handler threads (each serves its share of the connections, one request
+    /// at a time).
+    static let httpWorkerThreads = 16
 
     /// Said at start and in every PR comment while builds run unconfined.
     static let unconfinedWarning = "Isolation is off on this bot (--isolation none): builds and apps run unconfined, as the bot's own user, and can read what it can. The operator chose this; do not open pull requests from untrusted authors against it."
@@ -180,7 +191,9 @@ public final class BotApplication: @unchecked Sendable {
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
-         pipeline: Pipeline?) {
+         pipeline: Pipeline?, metrics: Metrics, reconcileLoop: ReconcileLoop?) {
+        self.metrics = metrics
+        self.reconcileLoop = reconcileLoop
         self.instance = instance
         self.pipeline = pipeline
         self.reconciler = pipeline?.reconciler
@@ -190,13 +203,13 @@ public final class BotApplication: @unchecked Sendable {
         storeRetention = StoreRetention(store: store, forgeQueue: pipeline?.forgeQueue, deliveryRetention: configuration.deliveryRetention,
                                         jobRetention: configuration.jobRetention, logger: logger)
 
-        let metrics = self.metrics
         var workerConfig = DeliveryWorkers.Configuration()
         workerConfig.count = configuration.deliveryWorkers
         workerConfig.instance = instance
         let workers = DeliveryWorkers(store: store,
                                       processor: DeliveryProcessor(handler: handler, repositoryFullName: configuration.forge.repository?.description),
-                                      metrics: metrics, logger: logger, configuration: workerConfig)
+                                      metrics: metrics, logger: logger, configuration: workerConfig,
+                                      onFinished: { reconcileLoop?.journalChanged() })
         self.workers = workers
         let ingress = WebhookIngress(secret: configuration.webhookSecret, store: store, metrics: metrics,
                                      logger: logger, onAccepted: { workers.wake() })
@@ -241,6 +254,10 @@ public final class BotApplication: @unchecked Sendable {
         serverConfig.port = configuration.listenPort
         serverConfig.maxBodySize = configuration.maxBody
         serverConfig.connectionTimeout = configuration.connectionTimeout
+        // A webhook handler blocks until its delivery is committed, and a group commit holds at
+        // most as many deliveries as there are handler threads waiting: 4 threads made batches
+        // of 4 and left connections queued behind them.
+        serverConfig.workerThreads = Self.httpWorkerThreads
         server = HTTPServer(configuration: serverConfig, handler: router.handler)
     }
 
@@ -271,18 +288,14 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.forgeQueue?.start()
             pipeline.evidence.start()
             pipeline.retention?.start()
-            pipeline.runner.start()
+            // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
+            if configuration.runnerWorkers > 0 { pipeline.runner.start() }
         }
         storeRetention.start()
         try server.start()
         workers.start()
-        if let reconciler {
-            let loop = ReconcileLoop(reconciler: reconciler, interval: configuration.reconcileInterval,
-                                     runImmediately: configuration.reconcileAtStart, logger: logger)
-            lock.lock()
-            reconcileLoop = loop
-            lock.unlock()
-            loop.start()
+        if let reconcileLoop {
+            reconcileLoop.start()
         } else {
             logger.warning("no --repo given: deliveries are journaled but nothing is deployed")
         }
@@ -290,6 +303,13 @@ public final class BotApplication: @unchecked Sendable {
             "listen": "\(configuration.listenHost):\(server.port)", "webhook.path": configuration.webhookPath,
             "store": configuration.store.description,
         ])
+    }
+
+    /// Waits until every delivery marked before this call is covered by a finished reconcile
+    /// (tests; true at once without `--repo`); false when `timeout` passed first.
+    @discardableResult
+    public func waitUntilReconciled(timeout: Double = 60) -> Bool {
+        reconcileLoop?.waitUntilReconciled(timeout: timeout) ?? true
     }
 
     /// The bound port (useful with port 0).
@@ -304,10 +324,7 @@ public final class BotApplication: @unchecked Sendable {
         logger.info("slipway stopping")
         server.stop()
         workers.stop()
-        lock.lock()
-        let loop = reconcileLoop
-        lock.unlock()
-        loop?.stop()
+        reconcileLoop?.stop()
         pipeline?.runner.stop()
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()

@@ -24,7 +24,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var reconcileAtStart = true
     public var defaultBranch: String
     public var forge: ForgeSettings = ForgeSettings()
-    /// Builds and deploys at once.
+    /// Builds and deploys at once (`--workers`, 1-64). 0, which only code can set, starts no
+    /// runner: jobs are planned and queued but never run (tests of planning).
     public var runnerWorkers = 2
     public var evidenceBranch = "slipway/evidence"
     public var botName = "slipway[bot]"

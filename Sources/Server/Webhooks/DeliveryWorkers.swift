@@ -25,9 +25,14 @@ public final class DeliveryWorkers: @unchecked Sendable {
     private let metrics: Metrics
     private let logger: Logger
     private let configuration: Configuration
+    /// Told after each delivery this instance finished (the reconcile driver holds marks while
+    /// a burst drains).
+    private let onFinished: @Sendable () -> Void
     private var pool: PollingWorkers!
 
-    public init(store: any Store, processor: DeliveryProcessor, metrics: Metrics, logger: Logger, configuration: Configuration = Configuration()) {
+    public init(store: any Store, processor: DeliveryProcessor, metrics: Metrics, logger: Logger, configuration: Configuration = Configuration(),
+                onFinished: @escaping @Sendable () -> Void = {}) {
+        self.onFinished = onFinished
         self.store = store
         self.processor = processor
         self.metrics = metrics
@@ -99,6 +104,7 @@ public final class DeliveryWorkers: @unchecked Sendable {
         } catch {
             log.error("could not record the delivery result", ["error": "\(error)"])
         }
+        onFinished()
         metrics.countDelivery(event: WebhookIngress.metricLabel(delivery.event), outcome: result.status.rawValue)
         var fields = ["status": result.status.rawValue]
         if let reason = result.reason { fields["reason"] = reason }
