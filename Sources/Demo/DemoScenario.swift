@@ -199,6 +199,42 @@ public final class DemoScenario: @unchecked Sendable {
         }
     }
 
+    /// Reconciles now (as the periodic tick would), with the fake GitHub's branches current.
+    public func tick() throws {
+        try syncForgeBranches()
+        _ = try bot.reconciler?.reconcile(trigger: "demo")
+    }
+
+    /// Waits for the promotion pull request the bot keeps open from `head` into `base`.
+    public func waitForPromotionPullRequest(base: String = "production", head: String = "main", timeout: TimeInterval = 60) throws -> FakeGitHub.PullRequest {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            try tick()
+            if let pr = forge.pullRequests.first(where: { $0.baseRef == base && $0.headRef == head && $0.state == "open" }) { return pr }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw DemoError("timed out waiting for the promotion pull request into \(base)")
+    }
+
+    /// `login` adds the promotion label (GitHub sends the `labeled` webhook); waits until the
+    /// bot has fast-forwarded `branch` to the pull request's head. Returns that head.
+    @discardableResult
+    public func approvePromotion(_ pr: FakeGitHub.PullRequest, by login: String, label: String = "promote", branch: String = "production",
+                                 timeout: TimeInterval = 60) throws -> String {
+        forge.addLabel(issue: pr.number, label, by: login)
+        let current = forge.pullRequest(pr.number) ?? pr
+        try expectAccepted(deliver(event: "pull_request", payloads.pullRequest(
+            action: "labeled", number: pr.number, headSHA: current.headSHA, headRef: current.headRef, sender: login, author: current.author,
+            labels: [label], label: label, baseRef: current.baseRef)))
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            try tick()
+            if (try? repository.head(branch)) == current.headSHA { return current.headSHA }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw DemoError("timed out waiting for the approved promotion to move \(branch)")
+    }
+
     /// Stops the bot, the apps it runs and the fake forge.
     public func shutdown() {
         bot.runner?.stopApplications()

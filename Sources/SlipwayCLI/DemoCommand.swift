@@ -117,12 +117,12 @@ final class DemoRun: @unchecked Sendable {
 
     func steps(_ s: DemoScenario) throws {
         say("")
-        say("[1/4] main -> staging (the bot reconciles from git at start)")
+        say("[1/6] main -> staging (the bot reconciles from git at start)")
         let main = try s.repository.head("main")
         try check(s, s.waitFor("staging", .healthy, sha: main, progress: progress(s)))
 
         say("")
-        say("[2/4] PR #1 opened -> preview pr-1")
+        say("[2/6] PR #1 opened -> preview pr-1")
         let first = try s.openPullRequest(1, branch: "greeting", greeting: "Hello from PR #1")
         try check(s, s.waitFor("pr-1", .healthy, sha: first, progress: progress(s)))
         let comment = try s.waitForComment(on: 1) { $0.contains(String(first.prefix(7))) && $0.lowercased().contains("healthy") }
@@ -133,14 +133,14 @@ final class DemoRun: @unchecked Sendable {
         }
 
         say("")
-        say("[3/4] new push to PR #1 -> pr-1 rebuilt, the same comment updated")
+        say("[3/6] new push to PR #1 -> pr-1 rebuilt, the same comment updated")
         let second = try s.pushToPullRequest(1, branch: "greeting", greeting: "Hello again from PR #1")
         try check(s, s.waitFor("pr-1", .healthy, sha: second, progress: progress(s)))
         _ = try s.waitForComment(on: 1) { $0.contains(String(second.prefix(7))) }
         say("   comments on PR #1: \(s.forge.comments(onIssue: 1).count)")
 
         say("")
-        say("[4/4] PR #1 merged -> pr-1 torn down, staging redeployed at the merge, docs regenerated")
+        say("[4/6] PR #1 merged -> pr-1 torn down, staging redeployed at the merge, docs regenerated")
         let merged = try s.mergePullRequest(1, branch: "greeting")
         try s.waitFor("pr-1", .tornDown, progress: progress(s))
         try check(s, s.waitFor("staging", .healthy, sha: merged, progress: progress(s)))
@@ -149,6 +149,52 @@ final class DemoRun: @unchecked Sendable {
         let docs = try s.waitForDocsCommit()
         say("   docs/llm/ committed on main by the bot in \(docs.prefix(7)) (regenerated after each staging deploy, committed only")
         say("   when a byte changes; the bot's commits plan no deploy)")
+
+        say("")
+        say("[5/6] promotion: the bot keeps a PR open from main into production; @octocat (an approver) labels it 'promote'")
+        let promotion = try s.waitForPromotionPullRequest()
+        say("   PR #\(promotion.number): \(promotion.title)")
+        let shipped = try s.approvePromotion(promotion, by: "octocat")
+        say("   the bot fast-forwarded 'production' to \(shipped.prefix(7)) (never forced); production deploys exactly that commit")
+        try check(s, s.waitFor("production", .healthy, sha: shipped, progress: progress(s)))
+        if let approved = try s.store.approvedPromotions()["production"] {
+            say("   approved by \(approved.approvers.map { "@\($0)" }.joined(separator: ", ")); gates: \(approved.gates.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", "))")
+        }
+        if let deployment = s.forge.deployments(environment: "production").first {
+            say("   GitHub Deployment \(deployment.id): \(s.forge.deploymentStatuses(id: deployment.id).map(\.state).joined(separator: " -> "))")
+        }
+
+        say("")
+        say("[6/6] rollback: `slipway env rollback staging` redeploys the version before the merge and pins it; `env unpin` lifts the pin")
+        let work = directory + "/bot"
+        try waitForEvidence(s, environment: "staging", sha: main)
+        say("   $ slipway env rollback staging --reason demo")
+        let rollback = capture(["env", "rollback", "staging", "--work-dir", work, "--repo", s.repository.path, "--reason", "demo"])
+        for line in rollback.split(separator: "\n") { say("     \(line)") }
+        try check(s, s.waitFor("staging", .healthy, sha: main, progress: progress(s)))
+        try s.tick()
+        say("   a reconcile leaves it there: staging runs \(try s.store.environment(named: "staging")?.sha.prefix(7) ?? "?") (pinned)")
+        say("   $ slipway env unpin staging")
+        for line in capture(["env", "unpin", "staging", "--work-dir", work]).split(separator: "\n") { say("     \(line)") }
+        try s.tick()
+        try check(s, s.waitFor("staging", .healthy, sha: try s.repository.head("main"), progress: progress(s)))
+    }
+
+    /// Runs a `slipway` command in-process and returns what it printed.
+    func capture(_ arguments: [String]) -> String {
+        let out = BufferedOutputSink()
+        _ = SlipwayCLI.run(arguments: arguments, io: CommandIO(out: out, err: out))
+        return out.text
+    }
+
+    /// Waits until the evidence of a healthy deploy of `environment` at `sha` is indexed.
+    func waitForEvidence(_ s: DemoScenario, environment: String, sha: String) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if try s.store.evidence(environment: environment, limit: 50).contains(where: { $0.sha == sha && $0.outcome == "succeeded" }) { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw DemoError("timed out waiting for the evidence of \(environment) at \(sha.prefix(7))")
     }
 
     /// Prints each status change and the build log as it grows.
