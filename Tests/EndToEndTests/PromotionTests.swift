@@ -83,4 +83,29 @@ struct PromotionTests {
         #expect(try s.store.environment(named: "production")?.sha == head)
         #expect(try s.store.pendingJobs().allSatisfy { $0.environment != "production" })
     }
+
+    @Test("a promotion PR opened by hand is adopted, and its author's own label never counts")
+    func authorNeverCounts() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-author")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding)
+        defer { s.shutdown() }
+        let main = try s.repository.head("main")
+        try s.waitFor("staging", .healthy, sha: main)
+        // octocat (an approver) opens the promotion PR by hand, before the bot does.
+        s.forge.addPullRequest(number: 77, title: "Ship it", headSHA: main, headRef: "main", baseRef: "production", author: "octocat")
+        let pr = try Eventually.value(of: "the adopted promotion pull request", timeout: 60, interval: 0.2) { () -> FakeGitHub.PullRequest? in
+            try Self.tick(s)
+            return s.forge.pullRequest(77).flatMap { $0.body.contains("<!-- slipway:promotion -->") ? $0 : nil }
+        }
+        #expect(s.forge.pullRequests.filter { $0.baseRef == "production" && $0.state == "open" }.count == 1, "adopted, not duplicated")
+        s.forge.addLabel(issue: 77, "promote", by: "octocat")
+        try Self.deliverAndWait(s, s.payloads.pullRequest(action: "labeled", number: 77, headSHA: pr.headSHA, headRef: "main", sender: "octocat",
+                                                          author: "octocat", labels: ["promote"], label: "promote", baseRef: "production"))
+        let refused = try s.waitForComment(on: 77) { $0.contains("never approve their own promotion") }
+        #expect(refused.contains("@octocat opened this pull request"))
+        try Eventually.wait(for: "the author's label to be removed", timeout: 30) { !s.forge.labels(onIssue: 77).contains("promote") }
+        try Self.tick(s)
+        #expect(try s.store.approvedPromotions()["production"] == nil)
+        #expect(try s.repository.head("production") != pr.headSHA)
+    }
 }

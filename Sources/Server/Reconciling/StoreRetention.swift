@@ -25,9 +25,6 @@ final class StoreRetention: @unchecked Sendable {
     private let deliveryRetention: TimeInterval?
     private let jobRetention: TimeInterval?
     private let logger: Logger
-    private let condition = NSCondition()
-    private var stopping = false
-    private var running = false
 
     init(store: any Store, forgeQueue: ForgeUpdateQueue?, deliveryRetention: TimeInterval?, jobRetention: TimeInterval?, logger: Logger) {
         self.store = store
@@ -35,6 +32,7 @@ final class StoreRetention: @unchecked Sendable {
         self.deliveryRetention = deliveryRetention
         self.jobRetention = jobRetention
         self.logger = logger
+        task = DailyTask(name: "store retention", logger: logger) { [unowned self] in "\(try self.apply())" }
     }
 
     /// One pass, as of `now`.
@@ -102,36 +100,10 @@ final class StoreRetention: @unchecked Sendable {
         return removed
     }
 
-    func start() {
-        condition.lock()
-        running = true
-        condition.unlock()
-        let thread = Thread { [self] in
-            condition.lock()
-            while !stopping {
-                condition.unlock()
-                do {
-                    let result = try apply()
-                    logger.info("store retention applied", ["result": "\(result)"])
-                } catch {
-                    logger.warning("store retention failed", ["error": "\(error)"])
-                }
-                condition.lock()
-                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(86_400)) }
-            }
-            running = false
-            condition.broadcast()
-            condition.unlock()
-        }
-        thread.name = "slipway-store-retention"
-        thread.start()
-    }
+    /// Set once at the end of `init`.
+    private var task: DailyTask?
 
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while running { condition.wait() }
-        condition.unlock()
-    }
+    func start() { task?.start() }
+
+    func stop() { task?.stop() }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import SlipwayCore
+
+/// Runs `work` once at start and then daily on a thread of its own, logging what it did;
+/// `stop()` waits for a run in progress. The retention jobs (evidence, store) run on it.
+final class DailyTask: @unchecked Sendable {
+    private let name: String
+    private let logger: Logger
+    private let work: @Sendable () throws -> String
+    private let condition = NSCondition()
+    private var stopping = false
+    private var running = false
+
+    init(name: String, logger: Logger, work: @escaping @Sendable () throws -> String) {
+        self.name = name
+        self.logger = logger
+        self.work = work
+    }
+
+    func start() {
+        condition.lock()
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in
+            condition.lock()
+            while !stopping {
+                condition.unlock()
+                do {
+                    logger.info("\(name) applied", ["result": try work()])
+                } catch {
+                    logger.warning("\(name) failed", ["error": "\(error)"])
+                }
+                condition.lock()
+                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(86_400)) }
+            }
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "slipway-" + name.replacingOccurrences(of: " ", with: "-")
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+}
