@@ -101,7 +101,7 @@ struct PromotionTests {
         s.forge.addLabel(issue: 77, "promote", by: "octocat")
         try Self.deliverAndWait(s, s.payloads.pullRequest(action: "labeled", number: 77, headSHA: pr.headSHA, headRef: "main", sender: "octocat",
                                                           author: "octocat", labels: ["promote"], label: "promote", baseRef: "production"))
-        let refused = try s.waitForComment(on: 77) { $0.contains("never approve their own promotion") }
+        let refused = try s.waitForComment(on: 77) { $0.contains("never approves their own promotion") }
         #expect(refused.contains("@octocat opened this pull request"))
         try Eventually.wait(for: "the author's label to be removed", timeout: 30) { !s.forge.labels(onIssue: 77).contains("promote") }
         try Self.tick(s)

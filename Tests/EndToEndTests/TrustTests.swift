@@ -134,7 +134,12 @@ struct ProvenanceTests {
         s.forge.setPermission("reader", "read")
         s.forge.setPermission("writer", "write")
         let fork = "mallory/app"
-        let first = try s.repository.commit("fork-change", ["app/index.html": DemoScenario.page("From a fork")], message: "Fork change")
+        // The fork's head also names its own trust label ("docs", which writers add for other
+        // reasons): policy comes from main, so it is ignored.
+        let preview = try String(contentsOfFile: exampleApp + "/environments/preview.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "pull_request: { base: main }", with: "pull_request: { base: main, trust_label: docs }")
+        let first = try s.repository.commit("fork-change", ["app/index.html": DemoScenario.page("From a fork"),
+                                                           "environments/preview.yaml": preview], message: "Fork change")
         try s.repository.setPullHead(31, first)
         s.forge.addPullRequest(number: 31, headSHA: first, headRef: "fork-change", author: "mallory", headRepository: fork)
         func event(_ action: String, _ head: String, sender: String, label: String? = nil, labels: [String] = []) -> Data {
@@ -149,6 +154,11 @@ struct ProvenanceTests {
         try Eventually.wait(for: "a pending status naming the label", timeout: 30) {
             s.forge.statuses(sha: first).contains { $0.context == "slipway/pr-31" && $0.state == "pending" && ($0.description ?? "").contains("safe-to-build") }
         }
+        #expect(try Self.deployJobs(s, "pr-31").isEmpty)
+
+        // A writer adds the label the fork's own spec names: not the base's trust label, not built.
+        s.forge.addPullRequest(number: 31, headSHA: first, headRef: "fork-change", author: "mallory", labels: ["docs"], headRepository: fork)
+        try Self.deliverAndWait(s, event("labeled", first, sender: "writer", label: "docs", labels: ["docs"]))
         #expect(try Self.deployJobs(s, "pr-31").isEmpty)
 
         // A label from someone who can only read: still not built.

@@ -32,7 +32,10 @@ struct ForgeRefusalTests {
         // Rate limits and 5xx are still retried; the next state reaches the forge.
         fake.failNext([.serverError(status: 502), .serverError(status: 502), .serverError(status: 502)], pathContains: "/statuses/")
         queue.submit(.status(CommitStatusRequest(sha: sha, context: "slipway/pr-4", state: .success, description: "Healthy")))
-        try Eventually.wait(for: "the next status after a 5xx outage") { fake.statuses(sha: sha).map(\.state) == ["success"] }
+        // (The client counts a request once it has read the answer: wait for both.)
+        try Eventually.wait(for: "the next status after a 5xx outage") {
+            fake.statuses(sha: sha).map(\.state) == ["success"] && (client.statistics.snapshot.requests[.success] ?? 0) >= 1
+        }
         #expect(queue.refusedUpdates == 1)
         let counts = client.statistics.snapshot.requests
         #expect(counts[.otherStatus] == 1)
