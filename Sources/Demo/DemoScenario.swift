@@ -131,7 +131,7 @@ public final class DemoScenario: @unchecked Sendable {
 
     /// Waits until `environment` is in `status` at `sha` (any sha when nil); throws after `timeout`.
     @discardableResult
-    public func waitFor(_ environment: String, _ status: EnvironmentStatus, sha: String? = nil, timeout: TimeInterval = 90,
+    public func waitFor(_ environment: String, _ status: EnvironmentStatus, sha: String? = nil, timeout: TimeInterval = 180,
                         progress: ((String) -> Void)? = nil) throws -> EnvironmentRecord {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""

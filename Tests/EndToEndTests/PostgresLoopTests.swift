@@ -35,12 +35,12 @@ extension PostgresLoopTests {
         let cluster = try PostgresCluster.current()
         let dir = try TemporaryDirectory(prefix: "slipway-e2e-replicas")
         let url = try cluster.createDatabase("replicas")
-        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding, store: .postgres(url: url))
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(), store: .postgres(url: url))
         defer { s.shutdown() }
         var second = s.bot.configuration
         second.workDir = dir.child("replica-2")
         second.listenPort = 0
-        let replica = try BotApplication.build(configuration: second, logger: .discarding)
+        let replica = try BotApplication.build(configuration: second, logger: testLogger())
         try replica.start()
         defer {
             replica.runner?.stopApplications()

@@ -354,4 +354,21 @@ struct PlannerPromotionTests {
         let behind = Planner.plan(desired: DesiredInputs(branches: [main], codeIDs: ["m1": "code-B", "p1": "code-A"]), current: current, now: P.now)
         #expect(behind.notes.contains { $0.contains("production is behind staging") })
     }
+
+    @Test("a chain: staging promoted from qa moves only by its own promotion, like production")
+    func chain() {
+        let qa = EnvironmentSpec(file: "environments/qa.yaml", kind: .staging, name: "qa", match: .init(branch: "main"),
+                                 deploy: .init(run: "sh serve.sh"), neutralize: .init())
+        let staging = EnvironmentSpec(file: "environments/staging.yaml", kind: .staging, name: "staging", match: .init(branch: "release"),
+                                      deploy: .init(run: "sh serve.sh"), neutralize: .init(),
+                                      promotion: .init(from: "qa", label: "promote", approvers: ["alice"]))
+        let specs = SpecsAtCommit.specs([ResolvedSpec(spec: qa, contentID: "q"), ResolvedSpec(spec: staging, contentID: "s")])
+        let inputs = DesiredInputs(branches: [Candidate(source: .branch(name: "main"), sha: "m1", specs: specs),
+                                              Candidate(source: .branch(name: "release"), sha: "r1", specs: specs)])
+        #expect(Planner.plan(desired: inputs, current: CurrentState(), now: P.now).changes.map(\.environment) == ["qa"])
+        var approved = inputs
+        approved.promotions = ["staging": ApprovedPromotion(environment: "staging", sha: "r1", from: "qa", approvers: ["alice"], gates: [],
+                                                            promotedFrom: nil, pullRequest: 3, at: P.now)]
+        #expect(Planner.plan(desired: approved, current: CurrentState(), now: P.now).changes.map(\.environment).sorted() == ["qa", "staging"])
+    }
 }

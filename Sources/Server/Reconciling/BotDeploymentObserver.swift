@@ -111,7 +111,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         let folder = EvidenceLayout.folder(for: record)
         let section = PRCommentState.Environment(report: report, evidenceURL: evidenceBaseURL.map { $0 + folder } ?? folder,
                                                  tearDownAt: tearDownAt(job, report))
-        publish(job, section)
+        publish(job, section, report: report)
         switch (job.kind, report.outcome) {
         case (.deploy, .succeeded?):
             let approved = report.promotion.map { " · promoted by \($0.approvers.joined(separator: ", "))" } ?? ""
@@ -160,8 +160,14 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         return specs.first(where: { $0.spec.file == job.specFile })?.spec.match.branch
     }
 
-    private func publish(_ job: JobRecord, _ section: PRCommentState.Environment) {
-        comments.publish(section: section, pullRequest: job.pullRequest, isDeploy: job.kind == .deploy)
+    private func publish(_ job: JobRecord, _ section: PRCommentState.Environment, report: DeploymentReport? = nil) {
+        var note: String?
+        if let promotion = report?.promotion {
+            note = "promoted by \(promotion.approvers.map { "@\($0)" }.joined(separator: ", "))"
+        } else if let pin = report?.pin {
+            note = pin.summary
+        }
+        comments.publish(section: section, pullRequest: job.pullRequest, isDeploy: job.kind == .deploy, statusNote: note)
     }
 
     /// Previews with a ttl: when the environment will be torn down if nobody pushes.

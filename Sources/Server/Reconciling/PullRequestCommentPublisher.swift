@@ -50,7 +50,9 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
     }
 
     /// Records an environment's section, queues its commit status and re-renders its PR's comment.
-    func publish(section: PRCommentState.Environment, pullRequest: Int?, isDeploy: Bool) {
+    /// `statusNote` is added to the commit status's description (who approved a promotion, who
+    /// pinned a deploy by hand).
+    func publish(section: PRCommentState.Environment, pullRequest: Int?, isDeploy: Bool, statusNote: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -60,7 +62,10 @@ final class PullRequestCommentPublisher: @unchecked Sendable {
             // A deploy's states, and a finished teardown: the status then says the environment
             // is gone (no link to a dead URL) instead of keeping the last deploy's success.
             if isDeploy || section.state == .tornDown, !section.sha.isEmpty {
-                _ = forge.submit(.status(section.commitStatus), version: UInt64(try store.nextCounter("forge-update")))
+                var status = section.commitStatus
+                if let statusNote { status = CommitStatusRequest(sha: status.sha, context: status.context, state: status.state,
+                                                                 targetURL: status.targetURL, description: "\(status.description) · \(statusNote)") }
+                _ = forge.submit(.status(status), version: UInt64(try store.nextCounter("forge-update")))
             }
             guard let number = pullRequest else { return }
             try queueComment(number)
