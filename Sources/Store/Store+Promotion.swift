@@ -6,7 +6,8 @@ public import SlipwayCore
 extension Store {
     static var promotionPrefix: String { "promotion:" }
     static var pinPrefix: String { "pin:" }
-    static var signalPrefix: String { "promotion-signals:" }
+    /// The key prefix of each promotion PR's recorded label approvals (pruned with closed PRs).
+    public static var approvalSignalPrefix: String { "promotion-signals:" }
 
     /// The latest approved promotion per environment.
     public func approvedPromotions() throws -> [String: ApprovedPromotion] {
@@ -37,7 +38,7 @@ extension Store {
     /// The label approvals recorded from webhooks for promotion PR `number` (reviews are read
     /// from the forge when the PR is evaluated).
     public func approvalSignals(pullRequest number: Int) throws -> [ApprovalSignal] {
-        guard let text = try value(forKey: Self.signalPrefix + "\(number)") else { return [] }
+        guard let text = try value(forKey: Self.approvalSignalPrefix + "\(number)") else { return [] }
         do {
             return try Self.jsonDecoder().decode([ApprovalSignal].self, from: Data(text.utf8))
         } catch {
@@ -50,7 +51,7 @@ extension Store {
         var signals = try approvalSignals(pullRequest: number)
         signals.append(signal)
         if signals.count > 200 { signals.removeFirst(signals.count - 200) }
-        try setValue(try encode(signals), forKey: Self.signalPrefix + "\(number)")
+        try setValue(try encode(signals), forKey: Self.approvalSignalPrefix + "\(number)")
     }
 
     private func decoded<T: Decodable>(prefix: String, as type: T.Type) throws -> [String: T] {

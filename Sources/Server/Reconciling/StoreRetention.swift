@@ -92,10 +92,14 @@ final class StoreRetention: @unchecked Sendable {
                 removed += 1
             }
         }
-        for key in try store.values(withPrefix: PullRequestCommentPublisher.noticePrefix).keys {
-            guard let number = Int(key.dropFirst(PullRequestCommentPublisher.noticePrefix.count)), closed.contains(number) else { continue }
-            try store.setValue(nil, forKey: key)
-            removed += 1
+        // Per-PR notes of closed pull requests: plan notices, promotion notices, label approvals.
+        for prefix in [PullRequestCommentPublisher.noticePrefix, PullRequestCommentPublisher.promotionNoticePrefix,
+                       SQLiteStore.approvalSignalPrefix] {
+            for key in try store.values(withPrefix: prefix).keys {
+                guard let number = Int(key.dropFirst(prefix.count)), closed.contains(number) else { continue }
+                try store.setValue(nil, forKey: key)
+                removed += 1
+            }
         }
         return removed
     }
