@@ -40,6 +40,22 @@ public struct WebhookPayloads: Sendable {
         return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
     }
 
+    /// A `pull_request_review` delivery: `reviewer` submitted a review in `state` (`approved`, ...)
+    /// at `commitID` on the pull request from `headRef` into `baseRef`.
+    public func pullRequestReview(number: Int, headSHA: String, headRef: String, baseRef: String, reviewer: String, state: String = "approved",
+                                  commitID: String? = nil, author: String = "dana", action: String = "submitted") -> Data {
+        let repo = repository
+        let pr: [String: Any] = [
+            "number": number, "state": "open", "title": "Promote", "draft": false, "merged": false,
+            "head": ["ref": headRef, "sha": headSHA, "repo": repo], "base": ["ref": baseRef, "sha": headSHA, "repo": repo],
+            "labels": [] as [Any], "user": ["login": author],
+        ]
+        let review: [String: Any] = ["id": Int.random(in: 1...1_000_000), "user": ["login": reviewer], "state": state,
+                                     "commit_id": commitID ?? headSHA]
+        let body: [String: Any] = ["action": action, "review": review, "pull_request": pr, "repository": repo, "sender": ["login": reviewer]]
+        return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+
     public func push(branch: String, before: String, after: String, sender: String = "dana") -> Data {
         let body: [String: Any] = [
             "ref": "refs/heads/\(branch)", "before": before, "after": after, "created": false, "deleted": false, "forced": false,

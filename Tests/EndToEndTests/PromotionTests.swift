@@ -108,4 +108,23 @@ struct PromotionTests {
         #expect(try s.store.approvedPromotions()["production"] == nil)
         #expect(try s.repository.head("production") != pr.headSHA)
     }
+
+    @Test("an approving review's webhook wakes the evaluation: the promotion ships without waiting for a tick")
+    func reviewWebhookShips() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-review")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding)
+        defer { s.shutdown() }
+        let main = try s.repository.head("main")
+        try s.waitFor("staging", .healthy, sha: main)
+        let pr = try s.waitForPromotionPullRequest()
+        _ = s.forge.addReview(pr: pr.number, login: "octocat", state: "APPROVED", commitID: pr.headSHA)
+        try Self.deliverAndWait(s, s.payloads.pullRequestReview(number: pr.number, headSHA: pr.headSHA, headRef: "main", baseRef: "production",
+                                                                reviewer: "octocat", author: pr.author), event: "pull_request_review")
+        // No tick from here on: the delivery alone gets it shipped.
+        try Eventually.wait(for: "the approved head on production's branch", timeout: 60, interval: 0.1) {
+            try s.repository.head("production") == pr.headSHA
+        }
+        try s.waitFor("production", .healthy, sha: pr.headSHA)
+        #expect(try s.store.approvedPromotions()["production"]?.approvers == ["octocat"])
+    }
 }

@@ -212,4 +212,29 @@ struct WebhookDecoderOutcomeTests {
         }
         #expect(WebhookDecoder.isJSONObject(Data("{}".utf8)))
     }
+
+    @Test("a pull_request_review delivery decodes the reviewer, the state and the commit")
+    func review() throws {
+        let body = Data("""
+        {"action":"submitted","review":{"user":{"login":"octocat"},"state":"APPROVED","commit_id":"abc123"},
+         "pull_request":{"number":7,"state":"open","title":"Promote","head":{"ref":"main","sha":"abc123"},"base":{"ref":"production","sha":"def"}},
+         "repository":{"full_name":"o/r","name":"r","owner":{"login":"o"}},"sender":{"login":"octocat"}}
+        """.utf8)
+        guard case .event(.pullRequestReview(let event)) = WebhookDecoder.decode(event: "pull_request_review", payload: body) else {
+            Issue.record("not decoded as a review")
+            return
+        }
+        #expect(event.number == 7)
+        #expect(event.reviewer == "octocat")
+        #expect(event.state == "approved")
+        #expect(event.commitID == "abc123")
+        #expect(event.baseRef == "production")
+        // A review without its pull request names the missing field.
+        let broken = Data(#"{"action":"submitted","review":{},"repository":{"full_name":"o/r","name":"r","owner":{"login":"o"}}}"#.utf8)
+        guard case .rejected(let path, _) = WebhookDecoder.decode(event: "pull_request_review", payload: broken) else {
+            Issue.record("accepted a review without its pull request")
+            return
+        }
+        #expect(path == "pull_request")
+    }
 }

@@ -85,6 +85,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
             switch event {
             case .pullRequest(let pr): return pr.sender ?? pr.pullRequest.author
             case .push(let push): return push.sender ?? push.pusherName
+            case .pullRequestReview(let review): return review.sender ?? review.reviewer
             case .ping: return nil
             }
         default: return nil

@@ -31,6 +31,10 @@ public struct ReconcilingHandler: DeliveryHandler {
             return
         case .push(let push):
             logger.info("push received", ["ref": push.ref, "sha": push.after])
+        case .pullRequestReview(let review):
+            // Reviews are read from the forge when a promotion is evaluated: this only wakes it.
+            logger.info("pull request review received", ["pr": "\(review.number)", "action": review.action,
+                                                         "reviewer": review.reviewer ?? "", "state": review.state ?? ""])
         case .pullRequest(let pr):
             var record = Self.record(pr, receivedAt: delivery.receivedAt)
             if !record.labelHeads.isEmpty, pr.pullRequest.provenance != .sameRepository {

@@ -6,7 +6,7 @@ public import Foundation
 /// been verified over the raw body before the result is trusted.
 public enum WebhookDecoder {
     /// The `X-GitHub-Event` names `decode(event:payload:)` turns into events.
-    public static let handledEvents: Set<String> = ["ping", "push", "pull_request"]
+    public static let handledEvents: Set<String> = ["ping", "push", "pull_request", "pull_request_review"]
 
     /// Decodes `payload` as the body of an `event` delivery.
     ///
@@ -28,6 +28,8 @@ public enum WebhookDecoder {
                 return .event(.ping(try decoder().decode(WebhookWire.Ping.self, from: payload).model))
             case "push":
                 return .event(.push(try decoder().decode(WebhookWire.Push.self, from: payload).model))
+            case "pull_request_review":
+                return .event(.pullRequestReview(try decoder().decode(WebhookWire.PullRequestReviewEvent.self, from: payload).model))
             default:
                 return try decodePullRequest(payload)
             }

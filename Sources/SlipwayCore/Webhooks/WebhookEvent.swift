@@ -5,6 +5,7 @@ public enum WebhookEvent: Sendable, Equatable {
     case ping(PingEvent)
     case push(PushEvent)
     case pullRequest(PullRequestEvent)
+    case pullRequestReview(PullRequestReviewEvent)
 
     /// The `X-GitHub-Event` name this event arrives under.
     public var name: String {
@@ -12,6 +13,7 @@ public enum WebhookEvent: Sendable, Equatable {
         case .ping: "ping"
         case .push: "push"
         case .pullRequest: "pull_request"
+        case .pullRequestReview: "pull_request_review"
         }
     }
 
@@ -21,6 +23,7 @@ public enum WebhookEvent: Sendable, Equatable {
         case .ping(let ping): ping.repository
         case .push(let push): push.repository
         case .pullRequest(let pullRequest): pullRequest.repository
+        case .pullRequestReview(let review): review.repository
         }
     }
 }

@@ -141,4 +141,35 @@ enum WebhookWire {
             case pullRequest = "pull_request"
         }
     }
+
+    struct Review: Decodable {
+        let user: Account?
+        let state: String?
+        let commitID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case user, state
+            case commitID = "commit_id"
+        }
+    }
+
+    struct PullRequestReviewEvent: Decodable {
+        let action: String
+        let review: Review
+        let pullRequest: PullRequest
+        let sender: Account?
+        let repository: Repository
+
+        enum CodingKeys: String, CodingKey {
+            case action, review, sender, repository
+            case pullRequest = "pull_request"
+        }
+
+        var model: SlipwayCore.PullRequestReviewEvent {
+            SlipwayCore.PullRequestReviewEvent(
+                action: action, number: pullRequest.number, headRef: pullRequest.head.ref, headSHA: pullRequest.head.sha,
+                baseRef: pullRequest.base.ref, reviewer: review.user?.login, state: review.state?.lowercased(),
+                commitID: review.commitID, sender: sender?.login, repository: repository.model)
+        }
+    }
 }
