@@ -21,6 +21,14 @@ struct PromotionApprovalTests {
 
     static func body(_ s: DemoScenario, _ number: Int) -> String { s.forge.pullRequest(number)?.body ?? "" }
 
+    /// `login` approves the PR at `commit`, and GitHub sends the `pull_request_review` webhook.
+    static func review(_ s: DemoScenario, _ pr: FakeGitHub.PullRequest, by login: String, at commit: String) throws {
+        _ = s.forge.addReview(pr: pr.number, login: login, state: "APPROVED", commitID: commit)
+        try PromotionTests.deliverAndWait(s, s.payloads.pullRequestReview(number: pr.number, headSHA: commit, headRef: "main", baseRef: "production",
+                                                                          reviewer: login, commitID: commit, author: pr.author),
+                                          event: "pull_request_review")
+    }
+
     @Test("2 of 3 distinct approvers at the current head; a head that failed on staging is refused; deployments; rollback pins until unpinned")
     func approvalsGatesRollback() throws {
         let dir = try TemporaryDirectory(prefix: "slipway-approve")
@@ -42,8 +50,8 @@ struct PromotionApprovalTests {
         }
         // (The bot's own docs commits may move main past main1: approvals bind to the code, so
         // one given at main1 holds for a head that differs only in docs/llm/.)
-        _ = s.forge.addReview(pr: pr.number, login: "octocat", state: "APPROVED", commitID: main1)
-        try Eventually.wait(for: "one of two approvals in the description", timeout: 30, interval: 0.2) {
+        try Self.review(s, pr, by: "octocat", at: main1)
+        try Eventually.wait(for: "one of two approvals in the description", timeout: 120, interval: 0.2) {
             try PromotionTests.tick(s)
             return Self.body(s, pr.number).contains("by: @octocat (1 of 2)")
         }
@@ -53,9 +61,9 @@ struct PromotionApprovalTests {
         let broken = try Self.push(s, ["build.sh": "#!/bin/sh\necho broken build\nexit 1\n"], message: "Break the build")
         try s.waitFor("staging", .failed, sha: broken)
         try s.syncForgeBranches()
-        _ = s.forge.addReview(pr: pr.number, login: "octocat", state: "APPROVED", commitID: broken)
-        _ = s.forge.addReview(pr: pr.number, login: "hubot", state: "APPROVED", commitID: broken)
-        try Eventually.wait(for: "the healthy gate to refuse the broken head", timeout: 30, interval: 0.2) {
+        try Self.review(s, pr, by: "octocat", at: broken)
+        try Self.review(s, pr, by: "hubot", at: broken)
+        try Eventually.wait(for: "the healthy gate to refuse the broken head", timeout: 120, interval: 0.2) {
             try PromotionTests.tick(s)
             return Self.body(s, pr.number).contains("❌ **healthy on staging**")
         }
@@ -66,15 +74,15 @@ struct PromotionApprovalTests {
         let fixed = try Self.push(s, ["build.sh": build, "app/index.html": DemoScenario.page("Release two")], message: "Fix the build")
         try s.waitFor("staging", .healthy, sha: fixed)
         try s.syncForgeBranches()
-        _ = s.forge.addReview(pr: pr.number, login: "hubot", state: "APPROVED", commitID: fixed)
-        try Eventually.wait(for: "one approval at the new head", timeout: 30, interval: 0.2) {
+        try Self.review(s, pr, by: "hubot", at: fixed)
+        try Eventually.wait(for: "one approval at the new head", timeout: 120, interval: 0.2) {
             try PromotionTests.tick(s)
             return Self.body(s, pr.number).contains("(1 of 2)") && Self.body(s, pr.number).contains("No longer counted")
         }
         #expect(try s.repository.head("production") != fixed)
-        _ = s.forge.addReview(pr: pr.number, login: "dana", state: "APPROVED", commitID: fixed)
+        try Self.review(s, pr, by: "dana", at: fixed)
         do {
-            try Eventually.wait(for: "production's branch at the fixed head", timeout: 60, interval: 0.2) {
+            try Eventually.wait(for: "production's branch at the fixed head", timeout: 120, interval: 0.2) {
                 try PromotionTests.tick(s)
                 return try s.repository.head("production") == fixed
             }

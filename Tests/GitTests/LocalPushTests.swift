@@ -43,7 +43,10 @@ struct LocalPushTests {
         func cliCommit(in name: String, file: String) throws -> String {
             let work = temporary.child(name)
             if !FileManager.default.fileExists(atPath: work) {
-                try git("clone", "-q", source, work)
+                // --no-local: git's local clone hardlinks object files and refuses one that libgit2
+                // is still writing next to it ("hardlink different from source"); the transport
+                // reads only complete objects, like a clone from another machine.
+                try git("clone", "-q", "--no-local", source, work)
             } else {
                 try git("fetch", "-q", "origin", in: work)
             }
