@@ -33,6 +33,9 @@ final class PromotionController: @unchecked Sendable {
     /// Evaluations run here, one at a time, never under the reconciler's lock (they call the
     /// forge); requests while one is pending coalesce into it.
     private let queue = DispatchQueue(label: "slipway-promotion")
+    /// Guards `scheduled` and `reported` only: asking for an evaluation (from a reconcile, with
+    /// the reconciler's lock held) never waits for one in progress.
+    private let scheduleLock = NSLock()
     private var scheduled = false
     /// Unapproved pushes already reported (bounded).
     private var reported: [String] = []
@@ -94,16 +97,16 @@ final class PromotionController: @unchecked Sendable {
 
     /// Asks for an evaluation soon (after a reconcile); coalesces with one already pending.
     func requestEvaluation(unapproved: [UnapprovedPush] = []) {
-        lock.lock()
+        scheduleLock.lock()
         let first = !scheduled
         scheduled = true
-        lock.unlock()
+        scheduleLock.unlock()
         if !unapproved.isEmpty { report(unapproved) }
         guard first else { return }
         queue.async { [self] in
-            lock.lock()
+            scheduleLock.lock()
             scheduled = false
-            lock.unlock()
+            scheduleLock.unlock()
             evaluate()
         }
     }
@@ -112,8 +115,8 @@ final class PromotionController: @unchecked Sendable {
     /// status on that commit and a comment on it, once per SHA.
     private func report(_ pushes: [UnapprovedPush]) {
         guard let forge else { return }
-        lock.lock()
-        defer { lock.unlock() }
+        scheduleLock.lock()
+        defer { scheduleLock.unlock() }
         for push in pushes where !reported.contains("\(push.environment)@\(push.sha)") {
             reported.append("\(push.environment)@\(push.sha)")
             if reported.count > 256 { reported.removeFirst(reported.count - 256) }
