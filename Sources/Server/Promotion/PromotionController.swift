@@ -67,7 +67,10 @@ final class PromotionController: @unchecked Sendable {
     /// at which head; a promotion label from anyone who may not approve is removed, and the PR's
     /// comment says who may.
     func labeled(_ event: PullRequestEvent) {
-        guard event.action == .labeled, let label = event.label, let sender = event.sender else { return }
+        // A fork's branch may share the source branch's name (`mallory:main`): only a pull
+        // request from this repository is a promotion pull request.
+        guard event.action == .labeled, let label = event.label, let sender = event.sender,
+              event.pullRequest.provenance == .sameRepository else { return }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -186,7 +189,7 @@ final class PromotionController: @unchecked Sendable {
         }
         let targetEnv = try store.environment(named: edge.target.name)
         let pr = try store.pullRequests().first {
-            $0.state == .open && $0.baseRef == edge.targetBranch && $0.headRef == edge.sourceBranch
+            $0.state == .open && $0.baseRef == edge.targetBranch && $0.headRef == edge.sourceBranch && $0.provenance == .sameRepository
         }
         let behind = try targetTip == nil || code(sourceTip) != code(targetTip!)
 
