@@ -96,6 +96,22 @@ public final class DemoScenario: @unchecked Sendable {
         return try client.send(HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)).status
     }
 
+    /// Sends a signed delivery under a fresh id and waits until the bot has processed it and the
+    /// reconcile it asked for has run. Returns the HTTP status and whether that reconcile ran.
+    @discardableResult
+    public func deliverAndWait(event: String, _ body: Data, timeout: TimeInterval = 60) throws -> (status: Int, reconciled: Bool) {
+        let id = "wait-\(UUID().uuidString.prefix(12))"
+        let status = try deliverWithID(id, event: event, body)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try store.delivery(id: id)?.status.isFinal == true {
+                return (status, bot.waitUntilReconciled(timeout: max(1, deadline.timeIntervalSinceNow)))
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        throw DemoError("timed out waiting for delivery \(id) to be processed")
+    }
+
     /// Opens PR `number` from `branch` with one change (a commit, its ref, the forge's record, the webhook).
     public func openPullRequest(_ number: Int, branch: String, greeting: String) throws -> String {
         let head = try repository.commit(branch, ["app/index.html": Self.page(greeting)], message: "Say \(greeting)")
@@ -210,7 +226,7 @@ public final class DemoScenario: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             try tick()
-            if let pr = forge.pullRequests.first(where: { $0.baseRef == base && $0.headRef == head && $0.state == "open" }) { return pr }
+            if let pr = forge.pullRequests.first(where: { $0.baseRef == base && $0.headRef == head && $0.state == "open" && $0.headRepository == nil }) { return pr }
             Thread.sleep(forTimeInterval: 0.2)
         }
         throw DemoError("timed out waiting for the promotion pull request into \(base)")

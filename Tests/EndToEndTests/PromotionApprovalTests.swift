@@ -32,9 +32,7 @@ struct PromotionApprovalTests {
     @Test("2 of 3 distinct approvers at the current head; a head that failed on staging is refused; deployments; rollback pins until unpinned")
     func approvalsGatesRollback() throws {
         let dir = try TemporaryDirectory(prefix: "slipway-approve")
-        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path,
-                                 logger: ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG"] == nil ? .discarding
-                                    : Logger(sink: StandardErrorLogSink(format: .text), minimumLevel: .info, redactor: Redactor()))
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger())
         defer { s.shutdown() }
         let main0 = try s.repository.head("main")
         try s.waitFor("staging", .healthy, sha: main0)

@@ -12,9 +12,7 @@ import TestSupport
 @Suite("Promotion by PR label, end to end")
 struct PromotionTests {
     static func deliverAndWait(_ s: DemoScenario, _ body: Data, event: String = "pull_request") throws {
-        let id = "promo-\(UUID().uuidString.prefix(12))"
-        #expect(try s.deliverWithID(id, event: event, body) == 202)
-        try Eventually.wait(for: "delivery \(id) to be processed", timeout: 60) { try s.store.delivery(id: id)?.status.isFinal == true }
+        ProvenanceTests.expectDelivered(try s.deliverAndWait(event: event, body))
     }
 
     /// Reconciles (as the periodic tick would), keeping the fake GitHub's branches current.
@@ -26,9 +24,7 @@ struct PromotionTests {
     @Test("a healthy staging opens the promotion PR; a stranger's label is removed; an approver's ships exactly that head; a direct push is not deployed")
     func promotion() throws {
         let dir = try TemporaryDirectory(prefix: "slipway-promote")
-        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path,
-                                 logger: ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG"] == nil ? .discarding
-                                    : Logger(sink: StandardErrorLogSink(format: .text), minimumLevel: .info, redactor: Redactor()))
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger())
         defer { s.shutdown() }
         let main = try s.repository.head("main")
         try s.waitFor("staging", .healthy, sha: main)
@@ -126,5 +122,29 @@ struct PromotionTests {
         }
         try s.waitFor("production", .healthy, sha: pr.headSHA)
         #expect(try s.store.approvedPromotions()["production"]?.approvers == ["octocat"])
+    }
+
+    @Test("a fork's branch named like the source ('mallory:main' into production) is never a promotion PR, whoever labels it")
+    func forkIsNoPromotion() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-forkpromo")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger())
+        defer { s.shutdown() }
+        try s.waitFor("staging", .healthy, sha: try s.repository.head("main"))
+        let forkHead = try s.repository.commit("mallory-main", ["app/index.html": DemoScenario.page("pwned")], message: "Looks harmless")
+        try s.repository.setPullHead(88, forkHead)
+        s.forge.addPullRequest(number: 88, headSHA: forkHead, headRef: "main", baseRef: "production", author: "mallory",
+                               labels: ["promote"], headRepository: "mallory/app")
+        try Self.tick(s)
+        try Self.deliverAndWait(s, s.payloads.pullRequest(action: "labeled", number: 88, headSHA: forkHead, headRef: "main", sender: "octocat",
+                                                          author: "mallory", headRepository: "mallory/app", labels: ["promote"],
+                                                          label: "promote", baseRef: "production"))
+        // The bot keeps its own promotion PR (from this repository's main) and leaves the fork's alone.
+        let own = try s.waitForPromotionPullRequest()
+        #expect(own.number != 88)
+        for _ in 0..<5 { try Self.tick(s) }
+        #expect(try s.store.approvalSignals(pullRequest: 88).isEmpty)
+        #expect(try s.store.approvedPromotions()["production"] == nil)
+        #expect(try s.repository.head("production") != forkHead)
+        #expect(s.forge.pullRequest(88)?.body.contains("<!-- slipway:promotion -->") != true, "the fork's PR is not adopted")
     }
 }

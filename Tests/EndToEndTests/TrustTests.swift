@@ -112,13 +112,12 @@ struct ProvenanceTests {
     /// Delivers a signed body under a fresh id and waits until the bot has processed it and
     /// run the reconcile it asked for.
     static func deliverAndWait(_ s: DemoScenario, _ body: Data, event: String = "pull_request") throws {
-        let id = "trust-\(UUID().uuidString.prefix(12))"
-        let status = try s.deliverWithID(id, event: event, body)
-        #expect(status == 202, "the bot answered \(status)")
-        try Eventually.wait(for: "delivery \(id) to be processed", timeout: 60) {
-            try s.store.delivery(id: id)?.status.isFinal == true
-        }
-        #expect(s.bot.waitUntilReconciled(timeout: 60), "the reconcile after \(id) ran")
+        expectDelivered(try s.deliverAndWait(event: event, body))
+    }
+
+    static func expectDelivered(_ outcome: (status: Int, reconciled: Bool)) {
+        #expect(outcome.status == 202, "the bot answered \(outcome.status)")
+        #expect(outcome.reconciled, "the reconcile after the delivery ran")
     }
 
     static func deployJobs(_ s: DemoScenario, _ environment: String) throws -> [String] {
