@@ -34,12 +34,14 @@ public struct EnvironmentSpec: Sendable, Equatable {
     public var artifacts: [String]
     /// Resource limits of the environment's processes (`limits:`); unset ones take the runner's defaults.
     public var limits: Limits
+    /// The environment's own database (`database:`), or nil for none.
+    public var database: DatabaseSpec?
 
     public init(
         file: String, kind: EnvironmentKind, name: String, match: Match, build: [BuildStep] = [],
         deploy: Deploy, health: Health? = nil, ttl: Duration? = nil, env: [EnvVar] = [],
         secrets: [SecretRef] = [], neutralize: Neutralization? = nil, promotion: Promotion? = nil,
-        artifacts: [String] = [], limits: Limits = Limits()
+        artifacts: [String] = [], limits: Limits = Limits(), database: DatabaseSpec? = nil
     ) {
         self.file = file
         self.kind = kind
@@ -55,6 +57,7 @@ public struct EnvironmentSpec: Sendable, Equatable {
         self.promotion = promotion
         self.artifacts = artifacts
         self.limits = limits
+        self.database = database
     }
 
     /// Which git state an environment follows.
@@ -149,13 +152,26 @@ public struct EnvironmentSpec: Sendable, Equatable {
 
         public var mail: Mail
         public var cronsOff: Bool
-        /// Glob patterns no env or secret value may match (`sk_live_*`).
+        /// Glob patterns no env or secret value may match (`sk_live_*`); also looked for in the
+        /// environment's database before the app starts.
         public var forbid: [String]
+        /// More variables the app reads its mail server from (`mail_env:`), set like `MAIL_URL`
+        /// (to the catch-all's `smtp://host:port`, or to a closed port when mail is off).
+        public var mailVariables: [String]
+        /// Variables that turn the app's scheduled jobs off (`crons_env:`), set as given.
+        public var cronVariables: [EnvVar]
+        /// Statements run on the environment's own database before the app starts
+        /// (`crons_sql:`), as the environment's database role.
+        public var cronSQL: [String]
 
-        public init(mail: Mail = .catchAll, cronsOff: Bool = true, forbid: [String] = []) {
+        public init(mail: Mail = .catchAll, cronsOff: Bool = true, forbid: [String] = [], mailVariables: [String] = [],
+                    cronVariables: [EnvVar] = [], cronSQL: [String] = []) {
             self.mail = mail
             self.cronsOff = cronsOff
             self.forbid = forbid
+            self.mailVariables = mailVariables
+            self.cronVariables = cronVariables
+            self.cronSQL = cronSQL
         }
 
         /// The variables a neutralized environment gets, so the app can tell.
