@@ -5,13 +5,13 @@ import YAML
 /// position instead of stopping at the first.
 public struct SpecParser {
     static let topKeys = ["kind", "name", "description", "match", "build", "deploy", "health", "ttl", "env",
-                          "secrets", "neutralize", "promotion", "artifacts", "limits"]
+                          "secrets", "neutralize", "promotion", "artifacts", "limits", "database"]
     static let matchKeys = ["pull_request", "branch"]
     static let pullRequestKeys = ["base", "trust_label"]
     static let stepKeys = ["name", "run", "timeout"]
     static let deployKeys = ["driver", "run", "teardown", "url"]
     static let healthKeys = ["path", "timeout"]
-    static let neutralizeKeys = ["mail", "crons", "forbid"]
+    static let neutralizeKeys = ["mail", "crons", "forbid", "mail_env", "crons_env", "crons_sql"]
     static let promotionKeys = ["from", "label", "approvers", "required", "require_checks", "allow_direct_push"]
     /// Variables Slipway sets itself; a spec may not override them.
     public static let reservedVariables: Set<String> = ["PORT", "PATH", "HOME"]
@@ -86,6 +86,7 @@ public struct SpecParser {
         let promotion = map["promotion"].flatMap { self.promotion($0) }
         let artifacts = map["artifacts"].map { stringList($0, "artifacts") } ?? []
         let limits = map["limits"].flatMap { self.limits($0) } ?? EnvironmentSpec.Limits()
+        let database = map["database"].flatMap { self.database($0, kind: kind) }
         if let description = map["description"] { _ = string(description, "description") }
 
         // Rules that tie keys together.
@@ -128,6 +129,21 @@ public struct SpecParser {
                 error(node, "'\(secret.name)' is both a plain variable (env) and a secret; keep one")
             }
         }
+        if let neutralize, !neutralize.cronSQL.isEmpty, database == nil, let node = map["neutralize"]?["crons_sql"] {
+            error(node, "neutralize.crons_sql runs on the environment's database, and this spec has no 'database' section")
+        }
+        if database != nil {
+            for variable in env where DatabaseSpec.variables.contains(variable.name) {
+                if let node = map["env"]?.mapping?.first(where: { $0.key.string == variable.name })?.key {
+                    error(node, "'\(variable.name)' is set by Slipway from the 'database' section; remove it from env")
+                }
+            }
+            for secret in secrets where DatabaseSpec.variables.contains(secret.name) {
+                if let node = map["secrets"]?.mapping?.first(where: { $0.key.string == secret.name })?.key {
+                    error(node, "'\(secret.name)' is set by Slipway from the 'database' section; remove it from secrets")
+                }
+            }
+        }
         if let neutralize {
             checkForbidden(ForbiddenPatterns(neutralize.forbid), in: root, skipping: map["neutralize"])
         }
@@ -136,7 +152,7 @@ public struct SpecParser {
         return EnvironmentSpec(
             file: file, kind: kind, name: name, match: match, build: build, deploy: deploy, health: health,
             ttl: ttl, env: env, secrets: secrets, neutralize: neutralize, promotion: promotion, artifacts: artifacts,
-            limits: limits
+            limits: limits, database: database
         )
     }
 
@@ -245,17 +261,17 @@ public struct SpecParser {
         return health
     }
 
-    mutating func variables(_ node: YAMLNode) -> [EnvironmentSpec.EnvVar] {
+    mutating func variables(_ node: YAMLNode, section: String = "env") -> [EnvironmentSpec.EnvVar] {
         guard let pairs = node.mapping else {
-            error(node, "env must be a mapping of NAME: value, found a \(node.kindName)")
+            error(node, "\(section) must be a mapping of NAME: value, found a \(node.kindName)")
             return []
         }
         checkDuplicateKeys(pairs)
         var result: [EnvironmentSpec.EnvVar] = []
         for pair in pairs {
-            guard let name = variableName(pair.key, "env") else { continue }
+            guard let name = variableName(pair.key, section) else { continue }
             guard let value = scalarText(pair.value) else {
-                error(pair.value, "env.\(name) must be a single value (string, number or boolean), found a \(pair.value.kindName)")
+                error(pair.value, "\(section).\(name) must be a single value (string, number or boolean), found a \(pair.value.kindName)")
                 continue
             }
             result.append(EnvironmentSpec.EnvVar(name: name, value: value))
@@ -315,6 +331,26 @@ public struct SpecParser {
         }
         if let forbid = map["forbid"] {
             result.forbid = stringList(forbid, "neutralize.forbid")
+        }
+        if let mailEnv = map["mail_env"] {
+            guard let items = mailEnv.sequence else {
+                error(mailEnv, "neutralize.mail_env must be a list of variable names (set to the catch-all's smtp:// URL), found a \(mailEnv.kindName)")
+                return result
+            }
+            result.mailVariables = items.compactMap { variableName($0, "neutralize.mail_env") }
+        }
+        if let cronsEnv = map["crons_env"] {
+            result.cronVariables = variables(cronsEnv, section: "neutralize.crons_env")
+        }
+        if let cronsSQL = map["crons_sql"] {
+            let statements = stringList(cronsSQL, "neutralize.crons_sql")
+            for (index, statement) in statements.enumerated() {
+                checkStatement(statement, cronsSQL.sequence?[index] ?? cronsSQL, "neutralize.crons_sql[\(index)]")
+            }
+            if statements.count > Self.maximumDatabaseRules {
+                error(cronsSQL, "neutralize.crons_sql has \(statements.count) statements; at most \(Self.maximumDatabaseRules)")
+            }
+            result.cronSQL = statements
         }
         return result
     }

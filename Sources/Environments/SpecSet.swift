@@ -55,10 +55,18 @@ public struct SpecSet: Sendable, Equatable {
                     at(spec, ["match.pull_request"], "pull requests into '\(b)' are also matched by \(earlier.file) ('\(a)'): a PR gets one preview")
                 }
             }
+            if let database = spec.database, database.from == .staging,
+               !sorted.contains(where: { $0.kind == .staging && $0.database != nil }) {
+                at(spec, ["name"], "database.from: staging copies the staging environment's database, but no staging spec here has a 'database' section")
+            }
             if let promotion = spec.promotion,
                !sorted.contains(where: { $0.name == promotion.from && $0.kind != .preview && $0.name != spec.name }) {
                 at(spec, ["promotion.from"], "promotion.from '\(promotion.from)' names no staging or production environment in these specs")
             }
+        }
+        for conflict in SnapshotPolicy(specs: sorted).conflicts {
+            diagnostics.append(Diagnostic(file: sorted.first(where: { $0.database != nil })?.file ?? "environments", line: 1, column: 1,
+                                          message: "the snapshot is shared, so its rules must agree: \(conflict)"))
         }
         return diagnostics
     }

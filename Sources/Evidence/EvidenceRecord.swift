@@ -106,13 +106,15 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
     public var failedPhase: String?
     public var failure: String?
     public var neutralization: [String]
+    /// The environment's own database: its name, where its data came from (the snapshot), the scan.
+    public var database: DatabaseUse?
     /// Every log file of the record folder, relative to it, sorted.
     public var logs: [String]
 
     enum CodingKeys: String, CodingKey {
         case schema = "$schema"
         case id, repository, environment, kind, sha, trigger, approver, steps, artifacts, health, url, outcome, failure
-        case neutralization, logs
+        case neutralization, logs, database
         case environmentKind = "environment_kind", contentID = "content_id", pullRequest = "pull_request"
         case specFile = "spec_file", startedAt = "started_at", finishedAt = "finished_at"
         case durationSeconds = "duration_seconds", lockFiles = "lock_files", failedPhase = "failed_phase"
@@ -161,6 +163,7 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
         failedPhase = report.failedPhase?.rawValue
         failure = report.failure.map(r)
         neutralization = report.neutralization
+        database = report.database
         logs = Array(Set(steps.compactMap(\.log))).sorted()
     }
 

@@ -25,6 +25,7 @@ No environment for this pull request (yet).
 {{#if buildDuration}}| Build | {{buildDuration}} |
 {{/if}}{{#if deployDuration}}| Deploy | {{deployDuration}} |
 {{/if}}{{#if health}}| Health | {{health}} |
+{{/if}}{{#if database}}| Database | {{database}} |
 {{/if}}{{#if neutralization}}| Neutralization | {{#each neutralization}}{{#if @index}}, {{/if}}`{{this}}`{{/each}} |
 {{/if}}{{#if tearDownAt}}| {{#if tornDown}}Torn down{{else}}Expires{{/if}} | {{tearDownAt}} (TTL) |
 {{/if}}{{#if evidenceURL}}| Evidence | [deployment record]({{evidenceURL}}) |

@@ -88,6 +88,7 @@ public struct PRCommentRenderer: Sendable {
             "health": TemplateValue(environment.health),
             "evidenceURL": TemplateValue(environment.evidenceURL),
             "neutralization": .list(environment.neutralization.map { .string($0) }),
+            "database": TemplateValue(environment.database),
             "tearDownAt": TemplateValue(environment.tearDownAt.map(Self.timestamp)),
             "failedPhase": TemplateValue(environment.failedPhase),
             "failure": TemplateValue(environment.failure.map { CommitStatusRequest.oneLine(redactor.redact($0)) }),

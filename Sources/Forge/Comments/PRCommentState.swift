@@ -37,6 +37,8 @@ public struct PRCommentState: Sendable, Equatable, Codable {
         public var evidenceURL: String?
         /// The neutralization in force (`mail: catch-all`, `crons: off`, ...).
         public var neutralization: [String]
+        /// The environment's database: where its data came from (`snapshot slipway_snap_…`).
+        public var database: String?
         /// When the environment will be torn down (TTL), if it has one.
         public var tearDownAt: Date?
         /// For failures: the phase that failed, a one-line reason, and the last log lines.
@@ -46,7 +48,7 @@ public struct PRCommentState: Sendable, Equatable, Codable {
 
         public init(name: String, url: String? = nil, state: EnvironmentState, sha: String, buildSeconds: Double? = nil,
                     deploySeconds: Double? = nil, health: String? = nil, evidenceURL: String? = nil, neutralization: [String] = [],
-                    tearDownAt: Date? = nil, failedPhase: String? = nil, failure: String? = nil, failureLogTail: [String] = []) {
+                    database: String? = nil, tearDownAt: Date? = nil, failedPhase: String? = nil, failure: String? = nil, failureLogTail: [String] = []) {
             self.name = name
             self.url = url
             self.state = state
@@ -56,6 +58,7 @@ public struct PRCommentState: Sendable, Equatable, Codable {
             self.health = health
             self.evidenceURL = evidenceURL
             self.neutralization = neutralization
+            self.database = database
             self.tearDownAt = tearDownAt
             self.failedPhase = failedPhase
             self.failure = failure
@@ -79,10 +82,15 @@ public struct PRCommentState: Sendable, Equatable, Codable {
                 buildSeconds: build.isEmpty ? nil : report.buildSeconds,
                 deploySeconds: deploy.isEmpty ? nil : deploy.reduce(0) { $0 + $1.durationSeconds },
                 health: report.health.last.map(Self.describe), evidenceURL: evidenceURL, neutralization: report.neutralization,
-                tearDownAt: tearDownAt, failedPhase: state == .failed ? report.failedPhase?.rawValue : nil,
+                database: report.database.map(Self.describe), tearDownAt: tearDownAt, failedPhase: state == .failed ? report.failedPhase?.rawValue : nil,
                 failure: state == .failed ? (report.failure ?? (report.outcome == .cancelled ? "cancelled" : nil)) : nil,
                 failureLogTail: state == .failed ? report.failureLogTail : []
             )
+        }
+
+        /// `snapshot slipway_snap_20261201 (scan passed)`.
+        static func describe(_ database: DatabaseUse) -> String {
+            database.origin + (database.scan.map { $0 == "passed" ? " (credential scan passed)" : "" } ?? "")
         }
 
         /// Whether a failure is Slipway's or the infrastructure's rather than the change's

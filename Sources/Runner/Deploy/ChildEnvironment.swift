@@ -16,7 +16,8 @@ struct ChildEnvironment: Sendable {
     /// `secretSource` (the bot's environment) or files. Throws with a reason naming grants and
     /// variables, never values.
     static func make(spec: EnvironmentSpec, environment name: String, sha: String, pullRequest: Int?, home: String,
-                     grants: GrantTable, secretSource: [String: String]) throws(RunnerError) -> ChildEnvironment {
+                     grants: GrantTable, secretSource: [String: String],
+                     mailCatchall: MailCatchall? = nil) throws(RunnerError) -> ChildEnvironment {
         var secrets: [(name: String, value: String)] = []
         for secret in spec.secrets {
             let grant: Grant
@@ -65,16 +66,52 @@ struct ChildEnvironment: Sendable {
         for variable in spec.env { variables[variable.name] = variable.value }
         for secret in secrets { variables[secret.name] = secret.value }
         for variable in spec.neutralize?.environment ?? [] { variables[variable.name] = variable.value }
+        // Neutralization wins over anything the spec set: mail goes to the operator's sink (or
+        // nowhere), scheduled jobs are switched off the ways the spec says.
+        if spec.kind.requiresNeutralization, let neutralize = spec.neutralize {
+            let sink = mailSink(neutralize, catchall: mailCatchall)
+            for name in standardMailVariables + neutralize.mailVariables {
+                switch name {
+                case "SMTP_HOST", "MAIL_HOST", "EMAIL_HOST": variables[name] = sink.host
+                case "SMTP_PORT", "MAIL_PORT", "EMAIL_PORT": variables[name] = String(sink.port)
+                default: variables[name] = sink.url
+                }
+            }
+            if neutralize.cronsOff {
+                for variable in neutralize.cronVariables { variables[variable.name] = variable.value }
+            }
+        }
         variables["SLIPWAY_ENV"] = name
         variables["SLIPWAY_SHA"] = sha
         if let pullRequest { variables["SLIPWAY_PR"] = "\(pullRequest)" }
         return ChildEnvironment(variables: variables, secretValues: secrets.map(\.value))
     }
 
+    /// Variables every neutralized environment gets pointed at the mail sink (host, port or URL).
+    static let standardMailVariables = ["SMTP_HOST", "SMTP_PORT", "SMTP_URL", "MAIL_URL", "MAIL_HOST", "MAIL_PORT",
+                                        "EMAIL_HOST", "EMAIL_PORT", "EMAIL_URL"]
+
+    /// Where the environment's mail goes: the operator's catch-all, or a closed port (`mail: off`,
+    /// or `catch-all` with no catch-all configured — mail then fails instead of leaving).
+    static func mailSink(_ neutralize: EnvironmentSpec.Neutralization, catchall: MailCatchall?) -> MailCatchall {
+        neutralize.mail == .catchAll ? catchall ?? .closed : .closed
+    }
+
     /// The lines the report shows for the neutralization in force.
-    static func neutralizationSummary(_ spec: EnvironmentSpec) -> [String] {
+    static func neutralizationSummary(_ spec: EnvironmentSpec, mailCatchall: MailCatchall? = nil) -> [String] {
         guard let neutralize = spec.neutralize else { return [] }
-        var lines = ["mail: \(neutralize.mail.rawValue)", "crons: \(neutralize.cronsOff ? "off" : "on")"]
+        var lines: [String]
+        switch (neutralize.mail, mailCatchall) {
+        case (.catchAll, let catchall?): lines = ["mail: catch-all (\(catchall.url))"]
+        case (.catchAll, nil): lines = ["mail: catch-all requested, none configured: mail goes to a closed port"]
+        case (.off, _): lines = ["mail: off (a closed port)"]
+        }
+        var crons = "crons: \(neutralize.cronsOff ? "off" : "on")"
+        if !neutralize.cronVariables.isEmpty { crons += " (\(neutralize.cronVariables.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))" }
+        lines.append(crons)
+        if !neutralize.cronSQL.isEmpty {
+            lines.append("crons: \(neutralize.cronSQL.count) SQL statement\(neutralize.cronSQL.count == 1 ? "" : "s") run on the environment's database")
+        }
         if !neutralize.forbid.isEmpty { lines.append("forbid: \(neutralize.forbid.joined(separator: ", "))") }
         return lines
     }

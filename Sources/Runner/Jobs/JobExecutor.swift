@@ -241,20 +241,28 @@ final class JobExecutor: @unchecked Sendable {
         let spec = resolved.spec
         report.environmentKind = spec.kind
         if report.contentID.isEmpty { report.contentID = resolved.contentID }
-        report.neutralization = ChildEnvironment.neutralizationSummary(spec)
+        report.neutralization = ChildEnvironment.neutralizationSummary(spec, mailCatchall: configuration.mailCatchall)
         let space = workspace(job.environment)
         try prepare(space)
         space.killOrphans(grace: configuration.killGrace)
 
-        let environment: ChildEnvironment
+        var environment: ChildEnvironment
         do {
             environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: sha, pullRequest: job.pullRequest,
                                                     home: space.home, grants: configuration.grants,
-                                                    secretSource: configuration.secretSource)
+                                                    secretSource: configuration.secretSource, mailCatchall: configuration.mailCatchall)
         } catch {
             throw Failure(phase: .neutralization, message: error.message)
         }
         for value in environment.secretValues { redactor.add(value) }
+        // The environment's own database exists (and holds its copy of the data) before the
+        // build, so migrations in build steps run against it.
+        if let database = spec.database {
+            let prepared = try prepareDatabase(job.environment, kind: spec.kind, database: database,
+                                               staging: resolved.stagingEnvironment, report: &report)
+            environment.add(prepared)
+            for value in prepared.secretValues { redactor.add(value) }
+        }
 
         let now = Date()
         var record = previous ?? EnvironmentRecord(name: job.environment, kind: spec.kind, pullRequest: job.pullRequest, sha: sha,
@@ -317,6 +325,8 @@ final class JobExecutor: @unchecked Sendable {
             }
         }
         if let reason = cancellation.reason { throw Failure(phase: .build, message: "cancelled: \(reason)", cancelled: true) }
+        // What the build did to the data is checked before anything serves it.
+        if spec.database != nil { try neutralizeDatabase(job.environment, spec: spec, report: &report) }
 
         record.status = .deploying
         record.updatedAt = Date()
@@ -482,6 +492,7 @@ final class JobExecutor: @unchecked Sendable {
             space.killOrphans(grace: configuration.killGrace)
             space.remove()
             isolation.release(job.environment)
+            try dropDatabase(job.environment, report: &report)
             return
         }
         report.sha = record.sha
@@ -496,12 +507,13 @@ final class JobExecutor: @unchecked Sendable {
             do {
                 environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: record.sha,
                                                         pullRequest: record.pullRequest, home: space.home,
-                                                        grants: configuration.grants, secretSource: configuration.secretSource)
+                                                        grants: configuration.grants, secretSource: configuration.secretSource,
+                                                        mailCatchall: configuration.mailCatchall)
             } catch {
                 throw Failure(phase: .neutralization, message: error.message)
             }
             for value in environment.secretValues { redactor.add(value) }
-            report.neutralization = ChildEnvironment.neutralizationSummary(spec)
+            report.neutralization = ChildEnvironment.neutralizationSummary(spec, mailCatchall: configuration.mailCatchall)
             // The teardown runs in a checkout of the deployed commit.
             let checkout = space.path(EnvironmentWorkspace.slots[0])
             do {
@@ -531,6 +543,9 @@ final class JobExecutor: @unchecked Sendable {
         space.remove()
         // Its processes (every one in a PID namespace that died with its init) and files are gone.
         isolation.release(job.environment)
+        // Then its data: a database server that cannot be reached fails the teardown (retried),
+        // it never leaves a database behind silently.
+        try dropDatabase(job.environment, report: &report)
         record.status = .tornDown
         record.pid = nil
         record.processStart = nil
@@ -620,9 +635,11 @@ final class JobExecutor: @unchecked Sendable {
                 }
             }
             if confinable, let spec = resolved?.spec, let run = spec.deploy.run,
-               let environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
+               var environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
                                                             pullRequest: record.pullRequest, home: space.home,
-                                                            grants: configuration.grants, secretSource: configuration.secretSource),
+                                                            grants: configuration.grants, secretSource: configuration.secretSource,
+                                                            mailCatchall: configuration.mailCatchall),
+               adoptDatabase(record.name, spec: spec, staging: resolved?.stagingEnvironment, into: &environment),
                let fifo = try? space.makeFIFO(slot: live.slot) {
                 var variables = environment.variables
                 variables["PORT"] = "\(live.port)"
@@ -740,6 +757,14 @@ final class JobExecutor: @unchecked Sendable {
 
     // MARK: Helpers
 
+    /// A spec as the runner reads it at a commit.
+    struct SpecAtCommit {
+        var spec: EnvironmentSpec
+        var contentID: String
+        /// The staging environment with a database in the same specs (for `from: staging`).
+        var stagingEnvironment: String?
+    }
+
     private func prepare(_ space: EnvironmentWorkspace) throws {
         do {
             try space.prepare()
@@ -750,10 +775,10 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The spec `specFile` as read at `policy` (a preview's base tip, never the PR's head), with
     /// the content id of deploying `code` under it.
-    private func readSpec(policy: String, code: String, specFile: String, phase: DeploymentReport.Phase) throws -> ResolvedSpec {
+    private func readSpec(policy: String, code: String, specFile: String, phase: DeploymentReport.Phase) throws -> SpecAtCommit {
         let short = String(policy.prefix(7))
         do {
-            return try repository.withRepository { repo -> ResolvedSpec in
+            return try repository.withRepository { repo -> SpecAtCommit in
                 guard let policyCommit = ObjectID(hex: policy), let codeCommit = ObjectID(hex: code) else {
                     throw RunnerError("not a commit id: \(policy) / \(code)")
                 }
@@ -765,7 +790,10 @@ final class JobExecutor: @unchecked Sendable {
                     guard let match = specs.first(where: { $0.spec.file == specFile }) else {
                         throw RunnerError("\(specFile) does not exist at \(short)")
                     }
-                    return match
+                    // `database.from: staging` copies the database of the staging environment
+                    // these same (trusted) specs declare.
+                    let staging = specs.first(where: { $0.spec.kind == .staging && $0.spec.database != nil })?.spec.name
+                    return SpecAtCommit(spec: match.spec, contentID: match.contentID, stagingEnvironment: staging)
                 }
             }
         } catch let error as RunnerError {

@@ -60,6 +60,10 @@ public struct RunnerConfiguration: Sendable {
     public var maximumLimits = EnvironmentSpec.Limits(processes: 4096, openFiles: 65_536, fileSize: 64 << 30)
     /// Files and directories of the host hidden (emptied) inside sandboxes, under the read-only `/etc`.
     public var sandboxHiddenPaths: [String] = Sandbox.defaultHidden
+    /// Gives environments whose spec has `database:` their own database (nil: such specs fail).
+    public var databases: (any DatabaseProvider)?
+    /// Where neutralized environments' mail goes (`mail: catch-all`); nil: a closed port.
+    public var mailCatchall: MailCatchall?
     /// Tells whether this host can isolate (tests replace it to exercise the refusal).
     var isolationProbe: @Sendable () -> IsolationCapability = { Isolation.probe() }
 

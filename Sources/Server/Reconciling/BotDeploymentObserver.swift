@@ -49,7 +49,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         let previous = comments.storedSection(job.environment)?.section
         let section = PRCommentState.Environment(
             name: job.environment, url: previous?.url, state: .building, sha: job.sha ?? previous?.sha ?? "",
-            neutralization: previous?.neutralization ?? [], tearDownAt: previous?.tearDownAt)
+            neutralization: previous?.neutralization ?? [], database: previous?.database, tearDownAt: previous?.tearDownAt)
         publish(job, section)
         deployment(job, kind: job.environmentKind, state: .inProgress, url: nil, description: "Building and deploying")
     }

@@ -44,6 +44,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var isolation: IsolationMode = .sandbox
     /// The uids environments run as (`--isolation-uids BASE:COUNT`).
     public var isolationUIDs: (base: UInt32, count: UInt32) = (200_000, 10_000)
+    /// Databases, snapshots and the mail catch-all (`databases:`, `snapshot:`, `mail-catchall`).
+    public var data = DataSettings()
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -168,6 +170,7 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             throw ConfigError("--isolation-uids must be BASE:COUNT with BASE at least 1000, like 200000:10000 (got '\(uidText)')")
         }
         configuration.isolationUIDs = (base, count)
+        configuration.data = try DataSettings.resolve(source)
         return configuration
     }
 

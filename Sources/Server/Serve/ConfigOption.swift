@@ -90,6 +90,26 @@ public struct ConfigOption: Sendable {
     public static let jobRetention = ConfigOption(name: "job-retention", valueName: "DURATION",
         help: "Finished jobs older than this are removed from the store (each environment keeps its newest), with the forge queue's bookkeeping and the comment state of torn-down previews; checked daily; 0 keeps them forever.", defaultValue: "30d")
 
+    public static let databaseAdmin = ConfigOption(name: "database-admin", valueName: "env:VAR|file:PATH",
+        help: "Where the connection string of the PostgreSQL role that creates snapshot and environment databases is (also databases.admin in slipway.yaml). Never printed.", defaultValue: nil)
+    public static let databaseProduction = ConfigOption(name: "database-production", valueName: "env:VAR|file:PATH",
+        help: "Where the read-only connection string of the production database snapshots are made from is (databases.production). Never printed.", defaultValue: nil)
+    public static let databaseTools = ConfigOption(name: "database-tools", valueName: "DIR",
+        help: "Directory of pg_dump and pg_restore (default: those matching the server's version).", defaultValue: nil)
+    public static let databaseAppHost = ConfigOption(name: "database-app-host", valueName: "HOST:PORT",
+        help: "The address apps reach the database server at (default: the admin connection's host and port).", defaultValue: nil)
+    public static let snapshotEvery = ConfigOption(name: "snapshot-every", valueName: "DURATION",
+        help: "Make a sanitized production snapshot this often and refresh staging from it (snapshot.every); 0: only by 'slipway snapshot create'.", defaultValue: "0")
+    public static let snapshotKeep = ConfigOption(name: "snapshot-keep", valueName: "N",
+        help: "Snapshots kept, newest first (snapshot.keep).", defaultValue: "3")
+    public static let mailCatchall = ConfigOption(name: "mail-catchall", valueName: "smtp://HOST:PORT",
+        help: "Where neutralized environments send mail (mail: catch-all); without it such environments are refused.", defaultValue: nil)
+
+    /// Options of commands that work on databases (`snapshot`, `env refresh`).
+    public static let dataOptions: [ConfigOption] = [
+        .databaseAdmin, .databaseProduction, .databaseTools, .databaseAppHost, .snapshotEvery, .snapshotKeep, .mailCatchall,
+    ]
+
     /// Options every command that reads the bot's state accepts.
     public static let stateOptions: [ConfigOption] = [.config, .store, .workDir]
     /// Options of `slipway serve`, in help order.
@@ -99,5 +119,5 @@ public struct ConfigOption: Sendable {
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
         .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
         .grant, .isolation, .isolationUIDs,
-    ]
+    ] + dataOptions
 }

@@ -62,7 +62,16 @@ public struct ConfigSource: Sendable {
         var grants: [Grant] = []
         for pair in pairs {
             let where_ = "\(path):\(pair.key.mark.line):\(pair.key.mark.column)"
-            guard let key = pair.key.string else { throw ConfigError("\(where_): keys must be plain names") }
+            guard let written = pair.key.string else { throw ConfigError("\(where_): keys must be plain names") }
+            // `mail_catchall` and `mail-catchall` are the same setting.
+            let key = written.replacingOccurrences(of: "_", with: "-")
+            if let section = DataSettings.sections[key] {
+                for (name, text) in try DataSettings.flatten(pair.value, section: key, prefix: section, path: path) {
+                    guard values[name] == nil else { throw ConfigError("\(where_): '\(name)' is set twice") }
+                    values[name] = text
+                }
+                continue
+            }
             if key == "grants" {
                 grants = try GrantsConfig.parse(pair.value, path: path)
                 continue
@@ -78,6 +87,7 @@ public struct ConfigSource: Sendable {
             guard let value = pair.value.string else {
                 throw ConfigError("\(where_): '\(key)' must be a single value, found a \(pair.value.kindName)")
             }
+            guard values[key] == nil else { throw ConfigError("\(where_): '\(key)' is set twice") }
             values[key] = value
         }
         return (values, grants)

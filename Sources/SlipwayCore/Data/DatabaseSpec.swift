@@ -19,6 +19,9 @@ public struct DatabaseSpec: Sendable, Equatable {
         case staging
     }
 
+    /// The variables an environment with a database gets (as secrets): its spec may not set them.
+    public static let variables: Set<String> = ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"]
+
     public var engine: Engine
     public var from: Source
     /// Applied once, to the snapshot, in order.

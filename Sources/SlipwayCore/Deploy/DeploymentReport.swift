@@ -9,7 +9,7 @@ public struct DeploymentReport: Sendable, Equatable, Codable {
     }
 
     public enum Phase: String, Sendable, Codable {
-        case checkout, neutralization, build, deploy, health, teardown
+        case checkout, neutralization, database, build, deploy, health, teardown
     }
 
     /// One build step (or driver command) that ran as a child process.
@@ -82,6 +82,8 @@ public struct DeploymentReport: Sendable, Equatable, Codable {
     public var failureLogTail: [String]
     /// The neutralization in force (`mail: catch-all`, `crons: off`, ...).
     public var neutralization: [String]
+    /// The environment's own database, when its spec has one.
+    public var database: DatabaseUse?
 
     public init(
         environment: String, environmentKind: EnvironmentKind, jobKind: String, pullRequest: Int?, sha: String,
