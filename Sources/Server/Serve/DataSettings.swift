@@ -111,7 +111,7 @@ public struct DataSettings: Sendable, Equatable {
         }
         if let text = source.value(.mailCatchall) {
             guard let catchall = MailCatchall(text) else {
-                throw ConfigError("--mail-catchall must be smtp://HOST:PORT (got '\(text)')")
+                throw ConfigError("--mail-catchall must be smtp://HOST:PORT, with no user or password (a catch-all needs none)")
             }
             settings.mailCatchall = catchall
         }
