@@ -76,9 +76,12 @@ let package = Package(
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
         .target(name: "Server", dependencies: ["Reconcile", "Runner", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // A throwaway PostgreSQL cluster (initdb, pg_ctl) for the demo and the tests.
+        .target(name: "LocalPostgres", dependencies: [], swiftSettings: swiftSettings),
+
         // The demo's scenario (also driven by the end-to-end tests): an example repository, signed
         // webhooks, the fake GitHub and the bot, step by step.
-        .target(name: "Demo", dependencies: ["Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Demo", dependencies: ["LocalPostgres", "Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
@@ -89,7 +92,7 @@ let package = Package(
         .executableTarget(name: "slipway-bench", dependencies: ["Demo", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
-        .target(name: "TestSupport", dependencies: ["Git"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         // Runs the CLI in-process for the test targets that exercise commands.
         .target(name: "CLITestSupport", dependencies: ["SlipwayCLI", "CommandLineKit"], path: "Tests/CLITestSupport", swiftSettings: swiftSettings),

@@ -220,6 +220,23 @@ public final class EvidenceWriter: @unchecked Sendable {
         return Batch(commit: commit, entries: entries, attempts: published.attempts)
     }
 
+    /// Commits one file outside the deploy records (a snapshot's record under `snapshots/`) to
+    /// the evidence branch and pushes it, with the same race handling. `data` must already be
+    /// free of secrets; it is redacted again as text. Returns the commit.
+    @discardableResult
+    public func publishFile(_ path: String, data: Data, message: String) throws -> String {
+        flushLock.lock()
+        defer { flushLock.unlock() }
+        let publisher = BranchPublisher(repository: repository, branch: configuration.branch,
+                                        credentials: configuration.credentials, maxAttempts: configuration.maxPushAttempts)
+        let author = Signature(name: configuration.authorName, email: configuration.authorEmail)
+        let clean = Data(configuration.redactor.redact(String(decoding: data, as: UTF8.self)).utf8)
+        let outcome = try publisher.publish(author: author) { _, _ in ([path: .write(clean)], message) }
+        guard case .published(let published) = outcome else { throw PublishError("nothing to commit for \(path)") }
+        logger.info("evidence committed", ["commit": published.commit.hex, "file": path])
+        return published.commit.hex
+    }
+
     /// `base`, or `base-2`, `base-3`, ... when a record already sits there (same second, SHA and
     /// kind) on the branch or in this batch.
     static func freeFolder(_ base: String, repo: Repository, tip: ObjectID?, taken: inout Set<String>) throws -> String {

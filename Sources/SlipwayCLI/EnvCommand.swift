@@ -11,7 +11,7 @@ import Store
 enum EnvCommand {
     static var command: Command {
         Command(name: "env", abstract: "List environments, read their logs, and queue deploys and teardowns.", subcommands: [
-            list, show, logs, deploy, teardown, rollback, unpin,
+            list, show, logs, deploy, teardown, rollback, unpin, refresh,
         ])
     }
 

@@ -23,6 +23,7 @@ public enum SlipwayCLI {
                 ValidateCommand.command,
                 PlanCommand.command,
                 EnvCommand.command,
+                SnapshotCommand.command,
                 EvidenceCommand.command,
                 DocsCommand.command,
                 versionCommand,

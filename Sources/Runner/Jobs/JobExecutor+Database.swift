@@ -5,9 +5,6 @@ import Store
 /// The environment's own database: made ready before the build, neutralized and scanned before
 /// the app starts, dropped at teardown.
 extension JobExecutor {
-    /// Key of a pending `slipway env refresh` of an environment's database (value: who asked, when).
-    static let refreshKeyPrefix = "database-refresh:"
-
     /// Creates the database when missing (or recreates it when a refresh was asked for) and
     /// returns what the environment's processes get.
     func prepareDatabase(_ environment: String, kind: EnvironmentKind, database: DatabaseSpec, staging: String?,
@@ -15,7 +12,7 @@ extension JobExecutor {
         guard let provider = configuration.databases else {
             throw Failure(phase: .database, message: "the spec asks for a database, and this bot has no database server configured (databases.admin in slipway.yaml, or --database-admin); nothing runs")
         }
-        let refreshKey = Self.refreshKeyPrefix + environment
+        let refreshKey = DatabaseRefresh.keyPrefix + environment
         let refresh: Bool
         do {
             refresh = try store.value(forKey: refreshKey) != nil
@@ -69,7 +66,7 @@ extension JobExecutor {
         } catch {
             throw Failure(phase: .teardown, message: "cannot drop the environment's database: \(error)")
         }
-        try? store.setValue(nil, forKey: Self.refreshKeyPrefix + environment)
+        try? store.setValue(nil, forKey: DatabaseRefresh.keyPrefix + environment)
     }
 
     /// An adopted app's database variables (its database already exists). False when the spec

@@ -14,11 +14,11 @@ final class EvidenceRetention: @unchecked Sendable {
         self.olderThan = olderThan
         self.compressAfter = compressAfter
         self.logger = logger
-        task = DailyTask(name: "evidence retention", logger: logger) { [unowned self] in "\(try self.pruner.prune(olderThan: self.olderThan, compressAfter: self.compressAfter))" }
+        task = PeriodicTask(name: "evidence retention", logger: logger) { [unowned self] in "\(try self.pruner.prune(olderThan: self.olderThan, compressAfter: self.compressAfter))" }
     }
 
     /// Set once at the end of `init`.
-    private var task: DailyTask?
+    private var task: PeriodicTask?
 
     func start() { task?.start() }
 

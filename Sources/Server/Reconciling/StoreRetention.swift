@@ -32,7 +32,7 @@ final class StoreRetention: @unchecked Sendable {
         self.deliveryRetention = deliveryRetention
         self.jobRetention = jobRetention
         self.logger = logger
-        task = DailyTask(name: "store retention", logger: logger) { [unowned self] in "\(try self.apply())" }
+        task = PeriodicTask(name: "store retention", logger: logger) { [unowned self] in "\(try self.apply())" }
     }
 
     /// One pass, as of `now`.
@@ -105,7 +105,7 @@ final class StoreRetention: @unchecked Sendable {
     }
 
     /// Set once at the end of `init`.
-    private var task: DailyTask?
+    private var task: PeriodicTask?
 
     func start() { task?.start() }
 

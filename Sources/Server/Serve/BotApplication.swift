@@ -49,6 +49,8 @@ public final class BotApplication: @unchecked Sendable {
         var promotions: PromotionController
         var repository: ManagedRepository
         var pullRequestSource: ForgePullRequestSource?
+        /// `snapshot.every`: nil without a production source or a schedule.
+        var snapshotSchedule: SnapshotSchedule?
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -73,12 +75,18 @@ public final class BotApplication: @unchecked Sendable {
         var logger = baseLogger
         logger.redactor = redactor
 
+        // The database server's and production's connection strings are masked everywhere.
+        let plane = try DataPlane.make(settings: configuration.data, workDir: configuration.workDir, grants: configuration.grants,
+                                       logger: logger)
+        for value in plane?.secretValues ?? [] { redactor.add(value) }
+        logger.redactor = redactor
+
         let store = try configuration.store.open()
         let instance = try InstanceID.load(workDir: configuration.workDir)
         var pipeline: Pipeline?
         if let source = configuration.repo {
             pipeline = try buildPipeline(source: source, configuration: configuration, store: store, instance: instance,
-                                         redactor: redactor, logger: logger)
+                                         redactor: redactor, logger: logger, plane: plane)
         }
         let metrics = Metrics()
         let loop = pipeline.map {
@@ -103,7 +111,7 @@ public final class BotApplication: @unchecked Sendable {
     static let unconfinedWarning = "Isolation is off on this bot (--isolation none): builds and apps run unconfined, as the bot's own user, and can read what it can. The operator chose this; do not open pull requests from untrusted authors against it."
 
     static func buildPipeline(source: String, configuration: BotConfiguration, store: any Store, instance: String,
-                              redactor: Redactor, logger: Logger) throws -> Pipeline {
+                              redactor: Redactor, logger: Logger, plane: DataPlane? = nil) throws -> Pipeline {
         var client: GitHubClient?
         var queue: ForgeUpdateQueue?
         if configuration.forge.credentials != nil, configuration.forge.repository == nil {
@@ -142,6 +150,8 @@ public final class BotApplication: @unchecked Sendable {
         runnerConfiguration.isolationUIDBase = configuration.isolationUIDs.base
         runnerConfiguration.isolationUIDCount = configuration.isolationUIDs.count
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
+        runnerConfiguration.mailCatchall = configuration.data.mailCatchall
+        runnerConfiguration.databases = plane.map { PostgresDatabaseProvider(plane: $0, store: store) }
         let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
         let evidence = EvidenceWriter(
             repository: repository, store: store,
@@ -186,8 +196,15 @@ public final class BotApplication: @unchecked Sendable {
                                        authorName: configuration.botName, authorEmail: configuration.botEmail),
                 olderThan: olderThan, compressAfter: configuration.evidenceCompressAfter, logger: logger)
         }
+        var schedule: SnapshotSchedule?
+        if let plane, let every = configuration.data.snapshotEvery, plane.server.production != nil {
+            let service = SnapshotService(plane: plane, repository: repository, store: store, branch: configuration.defaultBranch,
+                                          evidence: evidence, logger: logger)
+            schedule = SnapshotSchedule(plane: plane, every: every, service: service, logger: logger)
+        }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
-                        retention: retention, promotions: promotions, repository: repository, pullRequestSource: source)
+                        retention: retention, promotions: promotions, repository: repository, pullRequestSource: source,
+                        snapshotSchedule: schedule)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -288,6 +305,7 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.forgeQueue?.start()
             pipeline.evidence.start()
             pipeline.retention?.start()
+            pipeline.snapshotSchedule?.start()
             // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
             if configuration.runnerWorkers > 0 { pipeline.runner.start() }
         }
@@ -328,6 +346,7 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.runner.stop()
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()
+        pipeline?.snapshotSchedule?.stop()
         storeRetention.stop()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")

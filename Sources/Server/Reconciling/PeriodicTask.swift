@@ -1,18 +1,21 @@
 import Foundation
 import SlipwayCore
 
-/// Runs `work` once at start and then daily on a thread of its own, logging what it did;
-/// `stop()` waits for a run in progress. The retention jobs (evidence, store) run on it.
-final class DailyTask: @unchecked Sendable {
+/// Runs `work` once at start and then every `interval` (a day by default) on a thread of its own, logging what it did;
+/// `stop()` waits for a run in progress. The retention jobs (evidence, store) and the snapshot schedule run on it.
+final class PeriodicTask: @unchecked Sendable {
     private let name: String
     private let logger: Logger
     private let work: @Sendable () throws -> String
+    /// Seconds between runs (a day for the retentions).
+    private let interval: TimeInterval
     private let condition = NSCondition()
     private var stopping = false
     private var running = false
 
-    init(name: String, logger: Logger, work: @escaping @Sendable () throws -> String) {
+    init(name: String, interval: TimeInterval = 86_400, logger: Logger, work: @escaping @Sendable () throws -> String) {
         self.name = name
+        self.interval = interval
         self.logger = logger
         self.work = work
     }
@@ -31,7 +34,7 @@ final class DailyTask: @unchecked Sendable {
                     logger.warning("\(name) failed", ["error": "\(error)"])
                 }
                 condition.lock()
-                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(86_400)) }
+                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
             }
             running = false
             condition.broadcast()

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A throwaway PostgreSQL 15 cluster for tests: `initdb` into a fresh `/tmp/slipway-pg-XXXXXX`
+/// A throwaway PostgreSQL 15 cluster for tests and the demo: `initdb` into a fresh `/tmp/slipway-pg-XXXXXX`
 /// directory (mode 0755), a server listening on a unix socket in that directory and on
 /// 127.0.0.1 at a free port, `fsync=off`. Local (socket) connections are trusted; TCP connections
 /// need a SCRAM password, so tests can check password handling against a real server.
