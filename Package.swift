@@ -56,6 +56,11 @@ let package = Package(
         // State (SQLite embedded default, PostgreSQL for replicas) behind one protocol.
         .target(name: "Store", dependencies: ["SQLite", "Postgres", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // Environment data on the operator's PostgreSQL server: sanitized production snapshots
+        // (pg_dump/pg_restore, sanitize, verify, credential scan) kept as template databases, and
+        // a database and role per environment copied from them.
+        .target(name: "Data", dependencies: ["Postgres", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // Desired state from git: the managed repository mirror, specs and content ids at
         // commits, and the reconciler that plans and enqueues.
         .target(name: "Reconcile", dependencies: ["Git", "Crypto", "Environments", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
@@ -108,6 +113,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Postgres", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),

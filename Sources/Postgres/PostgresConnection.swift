@@ -139,6 +139,20 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// The encrypted form of `password` for `user` (`PQencryptPasswordConn`, the server's
+    /// `password_encryption` algorithm, normally `SCRAM-SHA-256$...`), computed here so the
+    /// clear password never reaches the server, its statement log or `pg_stat_activity`.
+    public func encryptPassword(_ password: String, user: String) throws -> String {
+        try withHandle { connection in
+            guard let encrypted = PQencryptPasswordConn(connection, password, user, nil) else {
+                throw PostgresError(function: "PQencryptPasswordConn",
+                                    message: ConnectionString.scrub(Self.errorMessage(connection), secrets: secrets + [password]))
+            }
+            defer { PQfreemem(encrypted) }
+            return String(cString: encrypted)
+        }
+    }
+
     // MARK: Transactions
 
     /// Runs `body` between `BEGIN` and `COMMIT`; rolls back and rethrows when `body` throws. When
