@@ -79,19 +79,19 @@ let package = Package(
         .target(name: "Docs", dependencies: ["YAML", "Git", "Crypto", "Environments", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Reconcile", "Runner", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Data", "Reconcile", "Runner", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // A throwaway PostgreSQL cluster (initdb, pg_ctl) for the demo and the tests.
         .target(name: "LocalPostgres", dependencies: [], swiftSettings: swiftSettings),
 
         // The demo's scenario (also driven by the end-to-end tests): an example repository, signed
         // webhooks, the fake GitHub and the bot, step by step.
-        .target(name: "Demo", dependencies: ["LocalPostgres", "Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Demo", dependencies: ["LocalPostgres", "Data", "Reconcile", "Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "Demo", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Data", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "Demo", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
         .executableTarget(name: "slipway-bench", dependencies: ["Demo", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),

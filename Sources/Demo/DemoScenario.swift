@@ -7,6 +7,7 @@ import HTTPTypes
 public import Server
 public import SlipwayCore
 public import Store
+public import Data
 import Runner
 
 /// The full loop on the embedded default, driven step by step: a local bare repository from the
@@ -24,6 +25,9 @@ public final class DemoScenario: @unchecked Sendable {
     public let paymentsKeyFile: String
     /// How builds and apps are confined in this run, for people.
     public let isolationNote: String
+    /// The database server, production and first snapshot, when the run has data.
+    public let database: DemoDatabase?
+    public let snapshot: SnapshotRecord?
     let client = HTTPClient()
     private var deliveries = 0
 
@@ -34,10 +38,11 @@ public final class DemoScenario: @unchecked Sendable {
     ///   - forgeClock: the forge client's time (simulated in tests: a forge outage of an hour
     ///     without waiting an hour); the wall clock by default.
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
-                store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil) throws {
+                store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
+                withDatabases: Bool = false) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git")
+        repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git", withDatabases: withDatabases)
         let token = "demo-token-" + UUID().uuidString.prefix(12).lowercased()
         forge = FakeGitHub(owner: payloads.owner, repo: payloads.name, token: token)
         try forge.start()
@@ -65,8 +70,29 @@ public final class DemoScenario: @unchecked Sendable {
         isolationNote = capability.available
             ? "sandboxed: each environment runs as its own uid in its own namespaces"
             : "unconfined (--isolation none), because this host cannot isolate: \(capability.reason)"
-        bot = try BotApplication.build(configuration: configuration, logger: logger)
-        try bot.start()
+        // With data: a throwaway PostgreSQL server, a "production" to copy, and its first
+        // sanitized snapshot before staging's first deploy needs one.
+        if withDatabases {
+            let database = try DemoDatabase(directory: directory)
+            do {
+                configuration.data = database.settings
+                snapshot = try database.makeSnapshot(repository: repository.path, workDir: directory + "/bot", grants: configuration.grants)
+            } catch {
+                database.stop()
+                throw error
+            }
+            self.database = database
+        } else {
+            database = nil
+            snapshot = nil
+        }
+        do {
+            bot = try BotApplication.build(configuration: configuration, logger: logger)
+            try bot.start()
+        } catch {
+            database?.stop()
+            throw error
+        }
     }
 
     public var store: any Store { bot.store }
@@ -259,6 +285,7 @@ public final class DemoScenario: @unchecked Sendable {
         // Whatever still runs from an environment's checkout (an app a stopped runner no longer
         // supervised) is stopped too: the demo leaves nothing behind.
         ProcessSweep.stopAll(under: directory + "/bot/envs")
+        database?.stop()
     }
 
     public static func page(_ greeting: String) -> String {

@@ -10,7 +10,9 @@ public final class ExampleRepository: @unchecked Sendable {
     static let author = Signature(name: "Dana Developer", email: "dana@example.com")
 
     /// Creates `path` (a bare repository) with the files under `exampleDirectory` on `main`.
-    public init(exampleDirectory: String, path: String) throws {
+    /// `withDatabases: false` leaves the specs' `database` sections (and the `crons_sql` that
+    /// needs them) out, for runs without a PostgreSQL server.
+    public init(exampleDirectory: String, path: String, withDatabases: Bool = true) throws {
         self.path = path
         repository = try Repository.create(at: path, bare: true, initialBranch: "main")
         var changes: [String: FileChange] = [:]
@@ -21,7 +23,11 @@ public final class ExampleRepository: @unchecked Sendable {
         for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             let executable = FileManager.default.isExecutableFile(atPath: url.path)
-            changes[relative] = .write(try Data(contentsOf: url), executable: executable)
+            var data = try Data(contentsOf: url)
+            if !withDatabases, relative.hasPrefix("environments/"), relative.hasSuffix(".yaml") {
+                data = Data(Self.withoutDatabase(String(decoding: data, as: UTF8.self)).utf8)
+            }
+            changes[relative] = .write(data, executable: executable)
         }
         guard changes["environments/preview.yaml"] != nil else {
             throw DemoError("\(exampleDirectory) has no environments/preview.yaml: run the demo from the Slipway checkout")
@@ -32,6 +38,20 @@ public final class ExampleRepository: @unchecked Sendable {
         let start = try repository.commit(changes: ["README.md": changes["README.md"] ?? .write(Data("# Example app\n".utf8))],
                                           onBranch: "main", parent: nil, author: Self.author, message: "Start the project")
         try repository.commit(changes: changes, onBranch: "main", parent: start, author: Self.author, message: "Example app")
+    }
+
+    /// The spec without its top-level `database:` block and `crons_sql:` line.
+    static func withoutDatabase(_ spec: String) -> String {
+        var kept: [Substring] = []
+        var inDatabase = false
+        for line in spec.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("database:") { inDatabase = true; continue }
+            if inDatabase, line.first.map({ $0 == " " }) ?? true { continue }
+            inDatabase = false
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("crons_sql:") { continue }
+            kept.append(line)
+        }
+        return kept.joined(separator: "\n") + (spec.hasSuffix("\n") && !(kept.last?.isEmpty ?? false) ? "\n" : "")
     }
 
     public func head(_ branch: String) throws -> String {

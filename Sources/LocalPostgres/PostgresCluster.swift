@@ -299,5 +299,5 @@ private enum GlibcSpawnExtras {
 /// Why a throwaway cluster could not be started or used.
 public struct PostgresClusterError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -82,7 +82,7 @@ final class DemoRun: @unchecked Sendable {
         say("Slipway demo: the full loop on the embedded default (SQLite store, process driver, fake GitHub)")
         let scenario: DemoScenario
         do {
-            scenario = try DemoScenario(exampleDirectory: example, directory: directory, logger: .discarding)
+            scenario = try DemoScenario(exampleDirectory: example, directory: directory, logger: .discarding, withDatabases: true)
         } catch {
             io.err.write("error: cannot start the demo: \(error)\n")
             return 1
@@ -95,6 +95,10 @@ final class DemoRun: @unchecked Sendable {
         say("  fake GitHub  \(scenario.forge.baseURL) (keeps the PR comment and commit statuses)")
         say("  grants       payments-test -> previews and staging (the operator's configuration; specs only name it)")
         say("  isolation    \(scenario.isolationNote)")
+        if let database = scenario.database, let snapshot = scenario.snapshot {
+            say("  database     a throwaway PostgreSQL on 127.0.0.1:\(database.cluster.port); production is its 'shop' database")
+            say("  snapshot     \(snapshot.name): \(snapshot.rules.count) sanitize rules from main's specs, verify \(snapshot.verify.allSatisfy(\.passed) ? "passed" : "FAILED"), scan of \(snapshot.scan.columnsScanned) text columns \(snapshot.scan.passed ? "passed" : "FAILED")")
+        }
         do {
             try steps(scenario)
         } catch {
@@ -221,5 +225,11 @@ final class DemoRun: @unchecked Sendable {
         let payments = body.split(separator: "\n").first { $0.contains("Payments:") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         say("   \(env.name) answers at \(url): HTTP \(status) \(heading) \(payments)")
         guard status == 200 else { throw DemoError("\(env.name) answered HTTP \(status) at \(url)") }
+        // Its own database: the first customer as this environment sees it (production has
+        // "\(DemoDatabase.customers[0].0) <\(DemoDatabase.customers[0].1)>").
+        if s.database != nil, env.kind != .production {
+            let (customerStatus, customer) = try s.fetch(url.hasSuffix("/") ? url + "customer" : url + "/customer")
+            say("   \(env.name)/customer from its own database: \(customer.trimmingCharacters(in: .whitespacesAndNewlines)) (HTTP \(customerStatus))")
+        }
     }
 }

@@ -2,7 +2,7 @@ import Crypto
 public import Data
 public import Foundation
 import Git
-import Reconcile
+public import Reconcile
 public import SlipwayCore
 
 /// The bot's side of the data engine: the operator's server and production source, read from
