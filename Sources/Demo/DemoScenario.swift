@@ -39,10 +39,12 @@ public final class DemoScenario: @unchecked Sendable {
     ///     without waiting an hour); the wall clock by default.
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
                 store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
-                withDatabases: Bool = false) throws {
+                withDatabases: Bool = false, initialSnapshot: Bool = true,
+                prepare: ((ExampleRepository) throws -> Void)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git", withDatabases: withDatabases)
+        try prepare?(repository)
         let token = "demo-token-" + UUID().uuidString.prefix(12).lowercased()
         forge = FakeGitHub(owner: payloads.owner, repo: payloads.name, token: token)
         try forge.start()
@@ -76,7 +78,9 @@ public final class DemoScenario: @unchecked Sendable {
             let database = try DemoDatabase(directory: directory)
             do {
                 configuration.data = database.settings
-                snapshot = try database.makeSnapshot(repository: repository.path, workDir: directory + "/bot", grants: configuration.grants)
+                snapshot = initialSnapshot
+                    ? try database.makeSnapshot(repository: repository.path, workDir: directory + "/bot", grants: configuration.grants)
+                    : nil
             } catch {
                 database.stop()
                 throw error
