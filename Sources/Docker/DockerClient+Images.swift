@@ -23,8 +23,15 @@ extension DockerClient {
 
         var imageID: String?
         var lastLines: [String] = []
+        // `stream` texts are pieces of output: a line may come in several, its newline alone.
+        var pending = ""
+        func emit(_ line: String) {
+            onOutput(line)
+            lastLines = Array((lastLines + [line]).suffix(5))
+        }
         try streamJSON(request, operation) { object throws(DockerError) in
             if let message = Self.streamError(object) {
+                if !pending.isEmpty { emit(pending) }
                 throw DockerError(.buildFailed, operation, message: message)
             }
             if let aux = object["aux"] as? [String: Any], let id = aux["ID"] as? String {
@@ -32,12 +39,19 @@ extension DockerClient {
             }
             for key in ["stream", "status"] {
                 guard let text = object[key] as? String else { continue }
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
-                    onOutput(String(line))
-                    lastLines = Array((lastLines + [String(line)]).suffix(5))
+                pending += key == "status" && !text.hasSuffix("\n") ? text + "\n" : text
+                while let newline = pending.firstIndex(of: "\n") {
+                    emit(String(pending[..<newline]))
+                    pending.removeSubrange(...newline)
+                }
+                // A line without an end cannot grow without bound.
+                if pending.utf8.count > 64 * 1024 {
+                    emit(pending)
+                    pending = ""
                 }
             }
         }
+        if !pending.isEmpty { emit(pending) }
         if let imageID { return imageID }
         // An older daemon may not send the aux id: read it from the first tag.
         if let tag = tags.first { return try inspectImage(tag).id }
