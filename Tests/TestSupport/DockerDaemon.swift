@@ -36,6 +36,10 @@ public final class DockerDaemon: @unchecked Sendable {
     public let client: DockerClient
     /// The bridge the daemon's containers attach to.
     public let bridge: String
+    /// With `start(tls: true)`: the daemon's TCP address with TLS and a client certificate
+    /// (`--tlsverify`), and the directory holding `ca.pem`, `cert.pem` and `key.pem` for it.
+    public private(set) var tlsHost: DockerHost?
+    public var certificateDirectory: String { directory + "/certs" }
 
     private let process: Process
     private let createdGatewayBridge: Bool
@@ -61,7 +65,9 @@ public final class DockerDaemon: @unchecked Sendable {
 
     /// Starts a daemon and waits until it answers; throws with what to install when `dockerd`
     /// is missing, and with the daemon's log when it does not come up within `timeout` seconds.
-    public static func start(timeout: Double = 90) throws -> DockerDaemon {
+    /// With `tls`, it also listens on a free loopback TCP port with `--tlsverify`, with a CA and
+    /// certificates made by `openssl` for the occasion (see `tlsHost`).
+    public static func start(timeout: Double = 90, tls: Bool = false) throws -> DockerDaemon {
         guard FileManager.default.isExecutableFile(atPath: dockerdPath) else {
             throw DockerDaemonError("dockerd is not at \(dockerdPath): install docker.io (apt-get install docker.io; scripts/install-deps.sh does)")
         }
@@ -95,6 +101,17 @@ public final class DockerDaemon: @unchecked Sendable {
             "--iptables=false", "--ip-masq=false", "--ip-forward=false", "--ip6tables=false",
             "--userland-proxy=true", "--log-level=warn", "--storage-driver=overlay2",
         ]
+        var tlsAddress: String?
+        if tls {
+            let port = try freePort()
+            try makeCertificates(in: directory + "/certs")
+            let certs = directory + "/certs"
+            process.arguments! += [
+                "-H", "tcp://127.0.0.1:\(port)", "--tlsverify", "--tlscacert", certs + "/ca.pem",
+                "--tlscert", certs + "/server-cert.pem", "--tlskey", certs + "/server-key.pem",
+            ]
+            tlsAddress = "tcp://127.0.0.1:\(port)"
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         // A DOCKER_HOST of the caller's must not leak into the daemon's own configuration.
@@ -109,6 +126,9 @@ public final class DockerDaemon: @unchecked Sendable {
 
         let host = try DockerHost(parsing: "unix://\(directory)/docker.sock")
         let daemon = DockerDaemon(directory: directory, bridge: bridge, process: process, host: host, gatewayBridgeExisted: gatewayBridgeExisted)
+        if let tlsAddress {
+            daemon.tlsHost = try DockerHost(parsing: tlsAddress, tls: DockerTLSFiles(directory: directory + "/certs"))
+        }
         cleanup = false
         do {
             try Eventually.wait(for: "the private dockerd in \(directory) to answer /_ping", timeout: timeout, interval: 0.05) {
@@ -199,6 +219,42 @@ public final class DockerDaemon: @unchecked Sendable {
             if integer(offset, 4) == 3 { return true }
         }
         return false
+    }
+
+    /// A CA, a server certificate for 127.0.0.1 and a client certificate (P-256, one day), with
+    /// the `openssl` command line (an independent judge of our TLS use).
+    private static func makeCertificates(in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".utf8).write(to: URL(fileURLWithPath: directory + "/server.ext"))
+        try Data("extendedKeyUsage=clientAuth\n".utf8).write(to: URL(fileURLWithPath: directory + "/client.ext"))
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        let steps: [[String]] = [
+            ["req", "-x509"] + key + ["-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=slipway-test-ca"],
+            ["req"] + key + ["-keyout", "server-key.pem", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "server-cert.pem", "-days", "1", "-extfile", "server.ext"],
+            ["req"] + key + ["-keyout", "key.pem", "-out", "client.csr", "-subj", "/CN=slipway-test-client"],
+            ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "client.ext"],
+        ]
+        for arguments in steps {
+            let result = try PostgresCluster.spawn("/usr/bin/openssl", arguments, cwd: directory)
+            guard result.status == 0 else { throw DockerDaemonError("openssl \(arguments.prefix(2).joined(separator: " ")) failed (install openssl): \(result.output)") }
+        }
+    }
+
+    /// A free TCP port on 127.0.0.1: bind port 0, read the port the kernel chose, close.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw DockerDaemonError("socket failed: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw DockerDaemonError("binding port 0 failed: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func makeDirectory() throws -> String {

@@ -12,13 +12,17 @@ public import Testing
 /// ```
 public struct DockerDaemonTrait: SuiteTrait, TestTrait, TestScoping {
     @TaskLocal public static var current: DockerDaemon?
+    /// Whether the daemon also listens on TCP with TLS (`DockerDaemon.tlsHost`).
+    public let tls: Bool
 
-    public init() {}
+    public init(tls: Bool = false) {
+        self.tls = tls
+    }
 
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let daemon = try await onDedicatedThread { try DockerDaemon.start() }
+        let daemon = try await onDedicatedThread { [tls] in try DockerDaemon.start(tls: tls) }
         do {
             try await Self.$current.withValue(daemon) {
                 try await function()
@@ -34,6 +38,9 @@ public struct DockerDaemonTrait: SuiteTrait, TestTrait, TestScoping {
 extension Trait where Self == DockerDaemonTrait {
     /// Starts a private Docker daemon for the suite or test.
     public static var dockerDaemon: Self { Self() }
+
+    /// Starts a private Docker daemon that also listens on loopback TCP with `--tlsverify`.
+    public static var dockerDaemonWithTLS: Self { Self(tls: true) }
 }
 
 extension DockerDaemon {
