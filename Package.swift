@@ -78,6 +78,10 @@ let package = Package(
         .target(name: "Evidence", dependencies: ["Git", "Crypto", "Zlib", "Store", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
         .target(name: "Docs", dependencies: ["YAML", "Git", "Crypto", "Environments", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
 
+        // A client of the Docker Engine API (also served by Podman) over its Unix socket or TCP
+        // with TLS, through the libcurl wrapper: images, containers, Swarm services; a tar writer.
+        .target(name: "Docker", dependencies: ["HTTPClient", "HTTPTypes"], swiftSettings: swiftSettings),
+
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
         .target(name: "Server", dependencies: ["Data", "Reconcile", "Runner", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
@@ -97,7 +101,7 @@ let package = Package(
         .executableTarget(name: "slipway-bench", dependencies: ["Demo", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
-        .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres", "Docker"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         // Runs the CLI in-process for the test targets that exercise commands.
         .target(name: "CLITestSupport", dependencies: ["SlipwayCLI", "CommandLineKit"], path: "Tests/CLITestSupport", swiftSettings: swiftSettings),
@@ -120,6 +124,7 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DockerTests", dependencies: ["Docker", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

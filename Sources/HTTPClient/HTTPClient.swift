@@ -8,6 +8,9 @@ import HTTPTypes
 /// once. `send` blocks its thread for the whole exchange: call it from a dedicated thread or
 /// queue, not from the cooperative pool of Swift concurrency.
 ///
+/// A request may go over a Unix domain socket (`unixSocketPath`) and may present a client
+/// certificate (`tls`). `streamLines` hands a long body over line by line instead of keeping it.
+///
 /// Redirects are not followed unless asked; `100 Continue` is never requested (`Expect:` is sent
 /// empty); only `http` and `https` URLs are allowed. Request headers never appear in errors.
 /// A response body is never buffered past the request's `maxResponseBytes` (default 16 MiB).
@@ -25,11 +28,39 @@ public final class HTTPClient: Sendable {
     /// Sends `request` and waits for the complete response. Any HTTP status is a response; an
     /// `HTTPClientError` means no complete response arrived (connection failure, timeout, ...).
     public func send(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
+        try perform(request, ResponseCollector(limit: max(0, request.maxResponseBytes)))
+    }
+
+    /// Sends `request` and hands a 2xx response's body to `onLine` line by line as it arrives (at
+    /// `\n`; a trailing `\r` is dropped; invalid UTF-8 is replaced), for endless or long bodies
+    /// such as build output and JSON-lines progress. The returned response has the status and
+    /// headers and an empty body. A response of any other status is not streamed: its body is
+    /// collected whole (up to `maxResponseBytes`) into the returned response, as `send` does.
+    ///
+    /// Memory stays bounded: no line may be longer than the request's `maxResponseBytes` (else an
+    /// `HTTPClientError` with `responseLimit`), and lines are not kept. `request.timeout` bounds
+    /// the whole exchange, so give a long one for a long stream. When `onLine` throws, the
+    /// transfer is aborted and its error is rethrown; otherwise errors are `HTTPClientError`s.
+    public func streamLines(_ request: HTTPClientRequest, onLine: (String) throws -> Void) throws -> HTTPClientResponse {
+        try withoutActuallyEscaping(onLine) { sink in
+            let collector = ResponseCollector(limit: max(0, request.maxResponseBytes), lineSink: sink)
+            let response: HTTPClientResponse
+            do {
+                response = try perform(request, collector)
+            } catch {
+                if let sinkError = collector.sinkError { throw sinkError }
+                throw error
+            }
+            guard collector.finishLines() else { throw collector.sinkError ?? CancellationError() }
+            return response
+        }
+    }
+
+    private func perform(_ request: HTTPClientRequest, _ collector: ResponseCollector) throws(HTTPClientError) -> HTTPClientResponse {
         let easy: EasyHandle
-        let collector = ResponseCollector(limit: max(0, request.maxResponseBytes))
         do {
             easy = try EasyHandle()
-            try configure(easy, for: request)
+            try configure(easy, for: request, streaming: collector.streams)
             try easy.setCallbacks(collector)
         } catch {
             throw HTTPClientError(
@@ -40,8 +71,9 @@ public final class HTTPClient: Sendable {
         }
         let code = withExtendedLifetime(collector) { easy.perform() }
         if collector.exceeded || code == CURLE_FILESIZE_EXCEEDED {
+            let what = collector.exceeded && collector.isStreamingLines ? "a line of the streamed response body" : "the response body"
             throw HTTPClientError(
-                code: Int(code.rawValue), message: "the response body is larger than the limit of \(request.maxResponseBytes) bytes",
+                code: Int(code.rawValue), message: "\(what) is larger than the limit of \(request.maxResponseBytes) bytes",
                 method: request.method, url: request.url, isTimeout: false, isConnectionFailure: false,
                 responseLimit: request.maxResponseBytes
             )
@@ -58,8 +90,16 @@ public final class HTTPClient: Sendable {
         return HTTPClientResponse(status: easy.responseCode, headers: collector.headers, body: collector.body)
     }
 
-    private func configure(_ easy: EasyHandle, for request: HTTPClientRequest) throws(EasyHandle.SetupFailure) {
+    private func configure(_ easy: EasyHandle, for request: HTTPClientRequest, streaming: Bool) throws(EasyHandle.SetupFailure) {
         try easy.set(CURLOPT_URL, request.url, "CURLOPT_URL")
+        if let socket = request.unixSocketPath {
+            try easy.set(CURLOPT_UNIX_SOCKET_PATH, socket, "CURLOPT_UNIX_SOCKET_PATH")
+        }
+        if let tls = request.tls {
+            if let path = tls.caCertificatePath { try easy.set(CURLOPT_CAINFO, path, "CURLOPT_CAINFO") }
+            if let path = tls.certificatePath { try easy.set(CURLOPT_SSLCERT, path, "CURLOPT_SSLCERT") }
+            if let path = tls.privateKeyPath { try easy.set(CURLOPT_SSLKEY, path, "CURLOPT_SSLKEY") }
+        }
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         try easy.set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
@@ -67,8 +107,11 @@ public final class HTTPClient: Sendable {
         if followRedirects { try easy.set(CURLOPT_MAXREDIRS, 10, "CURLOPT_MAXREDIRS") }
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
         try easy.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout), "CURLOPT_TIMEOUT_MS")
-        // A declared Content-Length over the limit fails before the body is read.
-        try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(max(0, request.maxResponseBytes)), "CURLOPT_MAXFILESIZE_LARGE")
+        // A declared Content-Length over the limit fails before the body is read (not when
+        // streaming lines: there the limit bounds one line, not the body).
+        if !streaming {
+            try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(max(0, request.maxResponseBytes)), "CURLOPT_MAXFILESIZE_LARGE")
+        }
 
         switch (request.method, request.body) {
         case ("GET", nil):

@@ -19,6 +19,13 @@ public struct HTTPClientRequest: Sendable {
     /// the transfer before the body is read; a body that grows past it is aborted as soon as it
     /// does. Either way `send` throws an `HTTPClientError` whose `responseLimit` is this value.
     public var maxResponseBytes: Int
+    /// When set, the connection goes to this Unix domain socket instead of the URL's host and
+    /// port (`CURLOPT_UNIX_SOCKET_PATH`); the URL still gives the path and the `Host` header, e.g.
+    /// `http://docker/v1.41/_ping` over `/var/run/docker.sock`.
+    public var unixSocketPath: String?
+    /// A private CA and a client certificate for an `https` URL; nil uses the system's CAs and
+    /// presents no client certificate.
+    public var tls: HTTPClientTLSFiles?
 
     /// The default `maxResponseBytes`: 16 MiB.
     public static let defaultMaxResponseBytes = 16 * 1024 * 1024
@@ -30,7 +37,9 @@ public struct HTTPClientRequest: Sendable {
         body: Data? = nil,
         connectTimeout: Double = 10,
         timeout: Double = 30,
-        maxResponseBytes: Int = HTTPClientRequest.defaultMaxResponseBytes
+        maxResponseBytes: Int = HTTPClientRequest.defaultMaxResponseBytes,
+        unixSocketPath: String? = nil,
+        tls: HTTPClientTLSFiles? = nil
     ) {
         self.method = method
         self.url = url
@@ -39,5 +48,7 @@ public struct HTTPClientRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
+        self.unixSocketPath = unixSocketPath
+        self.tls = tls
     }
 }
