@@ -236,9 +236,9 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
-    struct SpawnResult {
-        var status: Int32
-        var output: String
+    package struct SpawnResult {
+        package var status: Int32
+        package var output: String
     }
 
     /// Runs `executable` and waits for it with `posix_spawn` and `waitpid`: stdin is /dev/null,
@@ -247,7 +247,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Deliberately not `Foundation.Process` with pipes (as `Command.run` does): `pg_ctl start`
     /// leaves a daemon behind, and on Linux reading pipes through Dispatch needs a thread of the
     /// global pool, which the (blocked) cooperative pool shares, so tests could deadlock.
-    static func spawn(_ executable: String, _ arguments: [String], cwd: String) throws -> SpawnResult {
+    package static func spawn(_ executable: String, _ arguments: [String], cwd: String) throws -> SpawnResult {
         var template = Array("/tmp/slipway-spawn-XXXXXX".utf8CString)
         let outputFD = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard outputFD >= 0 else { throw PostgresClusterError("mkstemp failed: \(String(cString: strerror(errno)))") }
