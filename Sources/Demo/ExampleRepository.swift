@@ -12,7 +12,7 @@ public final class ExampleRepository: @unchecked Sendable {
     /// Creates `path` (a bare repository) with the files under `exampleDirectory` on `main`.
     /// `withDatabases: false` leaves the specs' `database` sections (and the `crons_sql` that
     /// needs them) out, for runs without a PostgreSQL server.
-    public init(exampleDirectory: String, path: String, withDatabases: Bool = true) throws {
+    public init(exampleDirectory: String, path: String, withDatabases: Bool = false) throws {
         self.path = path
         repository = try Repository.create(at: path, bare: true, initialBranch: "main")
         var changes: [String: FileChange] = [:]
