@@ -19,6 +19,11 @@ enum ServeCommand {
             Endpoints: POST <webhook-path> (GitHub webhooks, X-Hub-Signature-256 verified),
             GET /healthz (process up), GET /readyz (store writable, repository fetched), GET /metrics (Prometheus).
             SIGINT or SIGTERM stops intake, lets in-flight requests and deliveries finish, and exits 0.
+            SIGHUP reloads the configuration: the file, the environment and the flags are read
+            again; a configuration with an error is refused (logged) and the bot keeps running as
+            it was. A good one replaces the running bot in the same process: intake stops,
+            in-flight work finishes or goes back to the queue, apps keep running and are adopted,
+            and the bot starts again with every new setting in force.
             """,
             options: ConfigOption.serveOptions.map(\.spec)
         ) { arguments, io in
@@ -36,19 +41,17 @@ enum ServeCommand {
             } catch let error as ConfigError {
                 throw CommandFailure(error.message)
             }
-            var redactor = Redactor(redactTokenShapes: true)
-            redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
-            let logger = Logger(sink: StandardErrorLogSink(format: configuration.logFormat),
-                                minimumLevel: configuration.logLevel, redactor: redactor)
-            // Block the stop signals before any thread starts, so every thread inherits the
-            // mask and only `sigwait` below sees them.
+            var logger = Self.logger(configuration)
+            // Block the stop and reload signals before any thread starts, so every thread
+            // inherits the mask and only `sigwait` below sees them.
             var signals = sigset_t()
             sigemptyset(&signals)
             sigaddset(&signals, SIGINT)
             sigaddset(&signals, SIGTERM)
+            sigaddset(&signals, SIGHUP)
             pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-            let app: BotApplication
+            var app: BotApplication
             do {
                 app = try BotApplication.build(configuration: configuration, logger: logger)
                 try app.start()
@@ -56,10 +59,51 @@ enum ServeCommand {
                 throw CommandFailure("cannot start: \(logger.redactor.redact("\(error)"))")
             }
             io.out.write("slipway \(SlipwayCLI.version) listening on http://\(configuration.listenHost):\(app.port)\(configuration.webhookPath)\n")
-            var received: Int32 = 0
-            sigwait(&signals, &received)
+            var running = configuration
+            while true {
+                var received: Int32 = 0
+                sigwait(&signals, &received)
+                guard received == SIGHUP else { break }
+                // Read everything again; a configuration with an error changes nothing.
+                let next: BotConfiguration
+                do {
+                    next = try BotConfiguration.resolve(ConfigLoading.source(arguments, options: ConfigOption.serveOptions))
+                } catch {
+                    logger.error("reload refused: the configuration has an error; the bot keeps running as it was",
+                                 ["error": "\((error as? CommandFailure)?.message ?? "\(error)")"])
+                    continue
+                }
+                logger.info("reloading the configuration: restarting the bot in this process")
+                app.stop()
+                let nextLogger = Self.logger(next)
+                do {
+                    app = try BotApplication.build(configuration: next, logger: nextLogger)
+                    try app.start()
+                    running = next
+                    logger = nextLogger
+                    logger.info("configuration reloaded", ["listen": "\(next.listenHost):\(app.port)"])
+                } catch {
+                    // The new settings do not start (a port taken, a secret unreadable): go back.
+                    logger.error("reload failed; starting again with the previous configuration",
+                                 ["error": nextLogger.redactor.redact("\(error)")])
+                    do {
+                        app = try BotApplication.build(configuration: running, logger: logger)
+                        try app.start()
+                    } catch {
+                        throw CommandFailure("cannot start again after a failed reload: \(logger.redactor.redact("\(error)"))")
+                    }
+                }
+            }
             app.stop()
             return 0
         }
+    }
+
+    /// The bot's logger: the format and level of `configuration`, masking its webhook secret.
+    static func logger(_ configuration: BotConfiguration) -> Logger {
+        var redactor = Redactor(redactTokenShapes: true)
+        redactor.add(String(decoding: configuration.webhookSecret, as: UTF8.self))
+        return Logger(sink: StandardErrorLogSink(format: configuration.logFormat),
+                      minimumLevel: configuration.logLevel, redactor: redactor)
     }
 }
