@@ -20,8 +20,7 @@ enum DataBenchmark {
             verify: ["SELECT 1 FROM customers WHERE email NOT LIKE '%@example.invalid'"],
             productionSecrets: ["bench-grant-value-0001"])
         let engine = SnapshotEngine(server: server) { print("  \($0)") }
-        let record: SnapshotRecord
-        do { record = try engine.create(rules: rules, keep: 1) } catch { throw error }
+        let record = try engine.create(rules: rules, keep: 1)
         func seconds(_ key: String) -> String { String(format: "%.2f s", record.durations[key] ?? 0) }
         print("snapshot \(record.name): \(record.sizeBytes / 1_048_576) MiB")
         for step in ["dump", "restore", "sanitize", "vacuum", "verify", "scan", "total"] { print("  \(step): \(seconds(step))") }

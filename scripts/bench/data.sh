@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: a ~1 GB production database (DATA_BENCH_ROWS customers, default 4,000,000, and two
+# Benchmark: a ~1 GB production database (DATA_BENCH_ROWS customers, default 2,200,000 (about 1 GB with indexes), and two
 # orders each) in a throwaway PostgreSQL cluster; prints the snapshot's steps (dump, restore,
 # sanitize, vacuum, verify, scan), a preview database copied from the template, and
 # `pg_dump | pg_restore` of the same (sanitized) data as the baseline, with the ratio.
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/install-deps.sh
-ROWS="${DATA_BENCH_ROWS:-4000000}"
+ROWS="${DATA_BENCH_ROWS:-2200000}"
 BIN=/usr/lib/postgresql/15/bin
 swift build -c release --product slipway-bench >/dev/null
 BENCH="$(swift build -c release --show-bin-path)/slipway-bench"
@@ -43,7 +43,7 @@ printf 'seeded in %.1f s, production is %s\n' "$(awk "BEGIN{print $(date +%s.%N)
 
 mkdir -p "$DIR/work"
 OUT="$("$BENCH" data --admin "host=$DIR port=$PORT user=postgres dbname=postgres" \
-  --production "host=127.0.0.1 port=$PORT user=prod_ro dbname=production password=bench-ro-password" --work "$DIR/work" | tee /dev/stderr)"
+  --production "host=127.0.0.1 port=$PORT user=prod_ro dbname=production password=bench-ro-password" --work "$DIR/work" | tee -a /dev/stderr)"
 PREVIEW=$(grep '^PREVIEW_SECONDS=' <<<"$OUT" | cut -d= -f2)
 SNAP=$(grep '^SNAPSHOT_NAME=' <<<"$OUT" | cut -d= -f2)
 
