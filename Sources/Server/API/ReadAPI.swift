@@ -254,7 +254,8 @@ struct EvidenceCursor: Equatable {
         id = parts[1]
     }
 
-    var text: String { String(format: "%.6f", startedAt.timeIntervalSince1970) + "_" + id }
+    /// The start time as the shortest text that reads back to the same double (the store compares exactly).
+    var text: String { "\(startedAt.timeIntervalSince1970)_\(id)" }
 }
 
 /// ISO 8601 times as the API writes and reads them.
