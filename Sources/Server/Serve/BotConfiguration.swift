@@ -46,6 +46,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var isolationUIDs: (base: UInt32, count: UInt32) = (200_000, 10_000)
     /// Databases, snapshots and the mail catch-all (`databases:`, `snapshot:`, `mail-catchall`).
     public var data = DataSettings()
+    /// Preview URLs through Caddy (`--router`, `--preview-domain`, `--tls`, ...).
+    public var router = RouterSettings()
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -171,6 +173,7 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         }
         configuration.isolationUIDs = (base, count)
         configuration.data = try DataSettings.resolve(source)
+        configuration.router = try RouterSettings.resolve(source, grants: configuration.grants)
         return configuration
     }
 
