@@ -32,6 +32,17 @@ struct CaddyRouterTests {
         #expect(try harness.get("pr-8.preview.test").status == 404)
     }
 
+    @Test func theAdminAPIMayBeAUnixSocket() throws {
+        let harness = try RouterHarness(adminSocket: true)
+        #expect(harness.caddy.adminURL.hasPrefix("unix//"))
+        let router = try harness.router()
+        let app = try Upstream("over the socket")
+        try router.sync([RouterHarness.preview("pr-7", app)])
+        try router.route(RouterHarness.preview("pr-8", app))
+        #expect(try harness.get("pr-7.preview.test").bodyText == "over the socket")
+        #expect(try harness.get("pr-8.preview.test").bodyText == "over the socket")
+    }
+
     @Test func switchingAnEnvironmentToANewUpstreamLosesNoRequest() throws {
         let harness = try RouterHarness()
         let router = try harness.router()
@@ -118,6 +129,9 @@ struct CaddyRouterTests {
             "tls": ["automation": ["policies": [operatorPolicy]]],
         ])
         let before = try #require(try harness.caddy.currentConfig() as? [String: Any])
+        // Caddy sends the ETag that guards sync as an HTTP trailer: libcurl must hand it over.
+        let read = try harness.client.send(harness.caddy.adminRequest("/config/", timeout: 10))
+        #expect(read.headers["Etag"]?.hasPrefix("\"/config/ ") == true)
         let router = try harness.router()
         let app = try Upstream("app")
         try router.sync([RouterHarness.preview("pr-7", app)])

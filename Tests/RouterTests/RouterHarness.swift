@@ -35,8 +35,8 @@ struct RouterHarness {
 
     static let domain = "preview.test"
 
-    init(operatorApps: [String: Any] = [:]) throws {
-        caddy = try CaddyServer.start(operatorApps: operatorApps)
+    init(operatorApps: [String: Any] = [:], adminSocket: Bool = false) throws {
+        caddy = try CaddyServer.start(operatorApps: operatorApps, adminSocket: adminSocket)
         listenPort = try CaddyServer.freePort()
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPClient
+public import HTTPClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +23,10 @@ public final class CaddyServer: @unchecked Sendable {
 
     public let directory: String
     public let adminPort: Int
-    /// `http://127.0.0.1:PORT`.
-    public var adminURL: String { "http://127.0.0.1:\(adminPort)" }
+    /// With `adminSocket`, the admin API's Unix socket instead of the port.
+    public let adminSocketPath: String?
+    /// `http://127.0.0.1:PORT`, or `unix//PATH` for a socket (as `--caddy-admin` takes it).
+    public var adminURL: String { adminSocketPath.map { "unix/" + $0 } ?? "http://127.0.0.1:\(adminPort)" }
     /// The root certificate of Caddy's local CA (exists once Caddy made it).
     public var rootCertificatePath: String { directory + "/data/caddy/pki/authorities/local/root.crt" }
     /// Caddy's output (its JSON log lines).
@@ -38,7 +40,8 @@ public final class CaddyServer: @unchecked Sendable {
 
     /// Starts Caddy with `operatorApps` as the `apps` of its configuration (e.g. an operator's
     /// own server). Throws with what to install when `caddy` is missing.
-    public static func start(operatorApps: [String: Any] = [:], timeout: Double = 30) throws -> CaddyServer {
+    /// With `adminSocket`, the admin API listens on a Unix socket in the directory instead.
+    public static func start(operatorApps: [String: Any] = [:], adminSocket: Bool = false, timeout: Double = 30) throws -> CaddyServer {
         guard FileManager.default.isExecutableFile(atPath: caddyPath) else {
             throw CaddyServerError("caddy is not at \(caddyPath): install caddy (apt-get install caddy; scripts/install-deps.sh does)")
         }
@@ -48,14 +51,15 @@ public final class CaddyServer: @unchecked Sendable {
         var pki = apps["pki"] as? [String: Any] ?? [:]
         pki["certificate_authorities"] = ["local": ["install_trust": false]]
         apps["pki"] = pki
+        let socket = adminSocket ? directory + "/admin.sock" : nil
         let config: [String: Any] = [
-            "admin": ["listen": "127.0.0.1:\(port)"],
+            "admin": ["listen": socket.map { "unix/" + $0 } ?? "127.0.0.1:\(port)"],
             "apps": apps,
         ]
         let configPath = directory + "/operator.json"
         try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes])
             .write(to: URL(fileURLWithPath: configPath))
-        let server = CaddyServer(directory: directory, adminPort: port, configPath: configPath)
+        let server = CaddyServer(directory: directory, adminPort: port, adminSocketPath: socket, configPath: configPath)
         do {
             try server.launch(timeout: timeout)
         } catch {
@@ -65,9 +69,10 @@ public final class CaddyServer: @unchecked Sendable {
         return server
     }
 
-    private init(directory: String, adminPort: Int, configPath: String) {
+    private init(directory: String, adminPort: Int, adminSocketPath: String?, configPath: String) {
         self.directory = directory
         self.adminPort = adminPort
+        self.adminSocketPath = adminSocketPath
         self.configPath = configPath
     }
 
@@ -87,7 +92,7 @@ public final class CaddyServer: @unchecked Sendable {
 
     /// Caddy's whole configuration now (`GET /config/`), parsed.
     public func currentConfig() throws -> Any {
-        let response = try HTTPClient().send(HTTPClientRequest(url: adminURL + "/config/", timeout: 10))
+        let response = try HTTPClient().send(adminRequest("/config/", timeout: 10))
         guard response.status == 200 else { throw CaddyServerError("GET /config/ answered \(response.status): \(response.bodyText ?? "")") }
         return try JSONSerialization.jsonObject(with: response.body, options: [.fragmentsAllowed])
     }
@@ -116,7 +121,7 @@ public final class CaddyServer: @unchecked Sendable {
         try process.run()
         lock.withLock { self.process = process }
         let client = HTTPClient()
-        let probe = HTTPClientRequest(url: adminURL + "/config/", connectTimeout: 1, timeout: 2)
+        let probe = adminRequest("/config/", timeout: 2)
         do {
             try Eventually.wait(for: "caddy's admin API at \(adminURL)", timeout: timeout, interval: 0.02) {
                 guard process.isRunning else {
@@ -127,6 +132,15 @@ public final class CaddyServer: @unchecked Sendable {
         } catch let error as Eventually.TimedOut {
             throw CaddyServerError("\(error)\ncaddy log:\n\(log.suffix(4000))")
         }
+    }
+
+    /// A request to the admin API (over the socket with the empty `Host` Caddy wants there).
+    public func adminRequest(_ path: String, timeout: Double) -> HTTPClientRequest {
+        guard let adminSocketPath else {
+            return HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)" + path, connectTimeout: 1, timeout: timeout)
+        }
+        return HTTPClientRequest(url: "http://localhost" + path, headers: ["Host": ""], connectTimeout: 1, timeout: timeout,
+                                 unixSocketPath: adminSocketPath)
     }
 
     private func terminate() {
