@@ -78,6 +78,10 @@ struct CaddyConfig: Sendable {
             "listen": [listen],
             "routes": list,
             "tls_connection_policies": [[String: Any]()],
+            // HTTP/1.1 only: on every configuration change Caddy 2.6 shuts its HTTP/2
+            // connections down with GOAWAY, and clients that do not retry refused streams saw
+            // failed requests while a route switched (measured in RouterTests).
+            "protocols": ["h1"],
             // Caddy's HTTP->HTTPS redirects would take port 80 for themselves: only when
             // Slipway is the site on the standard HTTPS port.
             "automatic_https": ["disable_redirects": !listen.hasSuffix(":443")],
