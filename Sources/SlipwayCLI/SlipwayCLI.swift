@@ -25,6 +25,7 @@ public enum SlipwayCLI {
                 EnvCommand.command,
                 SnapshotCommand.command,
                 DashboardCommand.command,
+                PostmortemCommand.command,
                 EvidenceCommand.command,
                 DocsCommand.command,
                 versionCommand,

@@ -127,10 +127,42 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         default:
             break
         }
+        if job.kind == .deploy, report.outcome == .failed, report.environmentKind != .preview {
+            draftPostmortem(record: record, report: report)
+        }
         if job.kind == .deploy, report.outcome == .succeeded { onDeployed?() }
         if job.kind == .deploy, report.outcome == .succeeded, report.environmentKind == .staging {
             regenerateDocs(branch: stagingBranch(job) ?? docs.branch)
         }
+    }
+
+    /// A failed staging or production deploy: a draft postmortem on the evidence branch, and a
+    /// commit comment on the failed commit linking it. On a thread of its own (it pushes).
+    private func draftPostmortem(record: EvidenceRecord, report: DeploymentReport) {
+        let thread = Thread { [self] in
+            do {
+                // The environment's earlier records (and this one) go to the index first: the
+                // timeline and the last good version are read from it.
+                do { try evidence.flush() } catch { logger.warning("evidence not flushed before the postmortem", ["error": "\(error)"]) }
+                let postmortem = try Postmortem.make(record: record, failureTail: report.failureLogTail, store: store, repository: repository)
+                let commit = try evidence.publishFile(postmortem.path, data: Data(postmortem.markdown.utf8),
+                                                      message: "postmortem: \(record.environment) \(record.sha.prefix(7)) (draft)\n\nSlipway-Evidence: \(record.id)\n")
+                let link = evidenceBaseURL.map { $0 + postmortem.path } ?? "\(postmortem.path) on the evidence branch"
+                logger.info("postmortem drafted", ["env": record.environment, "path": postmortem.path, "commit": commit])
+                if let forge = comments.forge {
+                    let body = """
+                    The deploy of `\(record.sha.prefix(7))` to **\(record.environment)** failed (\(record.failedPhase ?? "deploy")): \(Postmortem.cell(record.failure ?? "see the evidence")).
+
+                    A draft postmortem (timeline, logs, what changed since the last good version): \(link)
+                    """
+                    _ = forge.submit(.commitComment(sha: record.sha, body: body), version: UInt64(try store.nextCounter("forge-update")))
+                }
+            } catch {
+                logger.error("postmortem not drafted", ["env": record.environment, "error": "\(error)"])
+            }
+        }
+        thread.name = "slipway-postmortem"
+        thread.start()
     }
 
     /// Regenerates `docs/llm/` on the staging branch after a staging deploy, on a thread of its
