@@ -82,6 +82,30 @@ extension DockerClient {
         return try inspectImage("\(repository):\(tag)").id
     }
 
+    /// `POST /images/create?fromImage=`: pulls `reference` (`name[:tag]` or `name@sha256:…`; the
+    /// tag defaults to `latest`) from its registry, anonymously. Returns the image id.
+    @discardableResult
+    public func pullImage(_ reference: String, timeout: Double = 1800) throws(DockerError) -> String {
+        let operation = "pull image \(reference)"
+        _ = try Self.checkReference(reference, operation)
+        var name = reference
+        var tag = "latest"
+        if let at = reference.firstIndex(of: "@") {
+            name = String(reference[..<at])
+            tag = String(reference[reference.index(after: at)...])
+        } else if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") {
+            name = String(reference[..<colon])
+            tag = String(reference[reference.index(after: colon)...])
+        }
+        let request = request("POST", "/images/create", query: [("fromImage", name), ("tag", tag)], timeout: timeout)
+        try streamJSON(request, operation) { object throws(DockerError) in
+            if let message = Self.streamError(object) {
+                throw DockerError(.daemon, operation, message: message)
+            }
+        }
+        return try inspectImage(reference).id
+    }
+
     /// `GET /images/{name}/json`. A missing image is a `.daemon` error with `isNotFound`.
     public func inspectImage(_ reference: String) throws(DockerError) -> ImageDetails {
         let operation = "inspect image \(reference)"
