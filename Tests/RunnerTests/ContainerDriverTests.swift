@@ -242,8 +242,10 @@ struct SwarmDriverTests {
         let daemon = try DockerDaemon.current()
         try daemon.importBusyboxImage()
         let docker = daemon.client
-        try docker.initSwarm(advertiseAddress: "127.0.0.1", listenAddress: "127.0.0.1:\(try freeLoopbackPort())")
+        let node = try docker.initSwarm(advertiseAddress: "127.0.0.1", listenAddress: "127.0.0.1:\(try freeLoopbackPort())")
         defer { try? docker.leaveSwarm(force: true) }
+        let details = try docker.inspectNode(node)
+        #expect(details.address == "127.0.0.1" && details.role == "manager" && details.state == "ready", "\(details)")
         let router = try ProxyRouter()
         let spec = ContainerApp.spec(extra: "  mode: swarm\n  replicas: 2", health: "{ path: /health.txt, timeout: 60s }")
         let harness = try RunnerHarness(files: ContainerApp.files(spec: spec))

@@ -137,11 +137,13 @@ extension ContainerDriver {
         }
     }
 
-    /// `127.0.0.1:PORT` of each running task of the environment's service (of job `job`'s
-    /// version when given), sorted. Host-mode ports are on each task's node; on a single-node
-    /// Swarm that is this host.
+    /// `HOST:PORT` of each running task of the environment's service (of job `job`'s version
+    /// when given), sorted. Host-mode ports are on each task's node: `127.0.0.1` for this
+    /// daemon's own node, the node's Swarm address (`Status.Addr`) for the others.
     func serviceUpstreams(_ environment: String, job: Int64?, docker: DockerClient) throws -> [String] {
         guard let service = try docker.listServices(labels: labels(environment)).first else { return [] }
+        let localNode = try? docker.info().swarm.nodeID
+        var addresses: [String: String] = [:]
         var upstreams: [String] = []
         for task in try docker.listTasks(service: service.id) where task.desiredState == "running" && task.state == "running" {
             if let job {
@@ -149,9 +151,14 @@ extension ContainerDriver {
                       details.labels[Self.jobLabel] == String(job) else { continue }
             }
             // One port a task (the daemon lists it once for IPv4 and once for IPv6).
-            if let published = task.hostPorts.first(where: { $0.published != nil })?.published {
-                upstreams.append("127.0.0.1:\(published)")
+            guard let published = task.hostPorts.first(where: { $0.published != nil })?.published else { continue }
+            var host = "127.0.0.1"
+            if let node = task.nodeID, !node.isEmpty, node != localNode {
+                if addresses[node] == nil { addresses[node] = (try? docker.inspectNode(node).address) ?? "" }
+                guard let address = addresses[node], !address.isEmpty, address != "0.0.0.0" else { continue }
+                host = address.contains(":") ? "[\(address)]" : address
             }
+            upstreams.append("\(host):\(published)")
         }
         return upstreams.sorted()
     }
