@@ -9,10 +9,12 @@ extension DockerClient {
     ///
     /// A failing step is a `.buildFailed` error with the daemon's message (e.g. `The command
     /// '/bin/sh -c false' returned a non-zero code: 1`); a bad request (no such Dockerfile, bad
-    /// tag) is a `.daemon` error. `timeout` bounds the whole build.
+    /// tag) is a `.daemon` error. `timeout` bounds the whole build. `cancelled` is asked at each
+    /// line of output: a reason stops the transfer (the daemon stops a build whose client went
+    /// away) with a `.cancelled` error.
     public func buildImage(
         context: Data, tags: [String], dockerfile: String = "Dockerfile", labels: [String: String] = [:],
-        noCache: Bool = false, timeout: Double = 1800, onOutput: (String) -> Void = { _ in }
+        noCache: Bool = false, timeout: Double = 1800, onOutput: (String) -> Void = { _ in }, cancelled: () -> String? = { nil }
     ) throws(DockerError) -> String {
         let operation = "build image \(tags.first ?? "(untagged)")"
         var query: [(String, String)] = tags.map { ("t", $0) }
@@ -30,6 +32,10 @@ extension DockerClient {
             lastLines = Array((lastLines + [line]).suffix(5))
         }
         try streamJSON(request, operation) { object throws(DockerError) in
+            if let reason = cancelled() {
+                if !pending.isEmpty { emit(pending) }
+                throw DockerError(.cancelled, operation, message: reason)
+            }
             if let message = Self.streamError(object) {
                 if !pending.isEmpty { emit(pending) }
                 throw DockerError(.buildFailed, operation, message: message)

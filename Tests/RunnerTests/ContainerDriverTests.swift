@@ -223,6 +223,38 @@ struct ContainerDriverTests {
         #expect(try docker.listContainers(labels: ContainerApp.labels("pr-11")).isEmpty)
     }
 
+    @Test("a newer SHA stops a running image build (at its next line of output) and the newer version deploys")
+    func newerSHACancelsImageBuild() throws {
+        let daemon = try DockerDaemon.current()
+        try daemon.importBusyboxImage()
+        var files = ContainerApp.files()
+        files["Dockerfile"] = ContainerApp.dockerfile.replacingOccurrences(
+            of: "RUN echo \"building the image\"", with: "RUN while true; do echo still building; sleep 0.2; done")
+        let harness = try RunnerHarness(files: files)
+        defer { harness.close() }
+        harness.startService { $0.docker = daemon.host }
+        let first = try harness.enqueueDeploy(try harness.git.head("main"), environment: "pr-13", specFile: "environments/preview.yaml")
+        let log = harness.work.child("envs/pr-13/logs/\(first.id)-image.log")
+        try Eventually.wait(for: "the endless build to run", timeout: 60) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("still building")
+        }
+        let second = try harness.commit(["Dockerfile": ContainerApp.dockerfile])
+        let newer = try harness.enqueueDeploy(second, environment: "pr-13", specFile: "environments/preview.yaml")
+
+        let cancelled = try harness.finished(first.id, timeout: 30)
+        #expect(cancelled.status == .cancelled)
+        let report = try harness.observer.report(first.id)
+        #expect(report.outcome == .cancelled)
+        #expect(report.steps.last?.killedBecause == "cancelled")
+        let done = try harness.finished(newer.id, timeout: 120)
+        #expect(done.status == .succeeded, "\(done.error ?? "")")
+        #expect(try harness.environment("pr-13").sha == second)
+        // No build container is left running by the stopped build.
+        try Eventually.wait(for: "the stopped build's container to go", timeout: 30) {
+            try daemon.client.listContainers().filter { !$0.labels.keys.contains(ContainerDriver.environmentLabel) }.isEmpty
+        }
+    }
+
     @Test("without a Docker host a container spec fails with what to configure, and nothing runs")
     func noDockerHost() throws {
         let harness = try RunnerHarness(files: ContainerApp.files())

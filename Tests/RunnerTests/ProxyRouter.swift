@@ -104,10 +104,10 @@ final class ProxyRouter: EnvironmentRouter, @unchecked Sendable {
         let upstream = route.upstreams[turn % route.upstreams.count]
         do {
             let response = try HTTPClient().send(HTTPClientRequest(url: "http://\(upstream)\(rest.isEmpty ? "/" : String(rest))",
-                                                                   connectTimeout: 2, timeout: 5))
+                                                                   connectTimeout: 1, timeout: 3))
             return HTTPResponse(status: response.status, body: response.body, contentType: "text/plain")
         } catch {
-            return HTTPResponse(status: 502, body: "upstream \(upstream): \(error)\n")
+            return HTTPResponse(status: 502, body: "upstream \(upstream) (route \(route.upstreams), now \(self.upstreams(name) ?? [])): \(error)\n")
         }
     }
 

@@ -135,18 +135,21 @@ final class ContainerDriver: DeployDriver, @unchecked Sendable {
                                              limit: configuration.stepOutputLimit)
         writer?.write("$ \(command)\n")
         let startedAt = Date()
-        let context = try buildContext(context.checkout)
+        let archive = try buildContext(context.checkout)
         let id: String
-        switch sendBuild(context: context, reference: reference, dockerfile: dockerfile, labels: labels(contextName, sha: sha, job: job),
-                         docker: docker, writer: writer) {
+        let cancellation = context.cancellation
+        switch sendBuild(context: archive, reference: reference, dockerfile: dockerfile, labels: labels(contextName, sha: sha, job: job),
+                         docker: docker, writer: writer, cancellation: cancellation) {
         case .success(let built): id = built
         case .failure(let error):
             writer?.write("[slipway] \(error)\n")
             writer?.finish()
             report.steps.append(.init(name: "build: image", command: command, exitCode: 1, startedAt: startedAt,
                                       durationSeconds: Date().timeIntervalSince(startedAt), log: log))
-            throw Failure(phase: .build, message: "the image build failed: \(error.kind == .buildFailed ? error.message : error.description)",
-                          logTail: RedactingLogWriter.tail(of: logPath, lines: configuration.failureTailLines))
+            if error.kind == .cancelled { report.steps[report.steps.count - 1].killedBecause = "cancelled" }
+            throw Failure(phase: .build, message: error.kind == .cancelled ? "the image build was cancelled: \(error.message)"
+                                                    : "the image build failed: \(error.kind == .buildFailed ? error.message : error.description)",
+                          logTail: RedactingLogWriter.tail(of: logPath, lines: configuration.failureTailLines), cancelled: error.kind == .cancelled)
         }
         writer?.write("[slipway] image \(id)\n")
         writer?.finish()
@@ -168,12 +171,12 @@ final class ContainerDriver: DeployDriver, @unchecked Sendable {
     }
 
     private func sendBuild(context: Data, reference: String, dockerfile: String, labels: [String: String], docker: DockerClient,
-                           writer: RedactingLogWriter?) -> Result<String, DockerError> {
+                           writer: RedactingLogWriter?, cancellation: CancellationToken) -> Result<String, DockerError> {
         do {
             return .success(try docker.buildImage(context: context, tags: [reference], dockerfile: dockerfile, labels: labels,
-                                                  timeout: configuration.containerBuildTimeout.seconds) { line in
-                writer?.write(line + "\n")
-            })
+                                                  timeout: configuration.containerBuildTimeout.seconds,
+                                                  onOutput: { line in writer?.write(line + "\n") },
+                                                  cancelled: { cancellation.reason }))
         } catch {
             return .failure(error)
         }
