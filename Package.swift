@@ -70,9 +70,9 @@ let package = Package(
         .target(name: "Forge", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
         // An in-process fake GitHub API over real HTTP (loopback), for tests and the demo.
         .target(name: "FakeGitHub", dependencies: ["HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore"], swiftSettings: swiftSettings),
-        // The worker side: builds, the process and command deploy drivers, health checks,
+        // The worker side: builds, the process, command and container deploy drivers, health checks,
         // supervision and teardown, driven by the store's job queue.
-        .target(name: "Runner", dependencies: ["CProcess", "Git", "HTTPClient", "Crypto", "Store", "Reconcile", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Runner", dependencies: ["CProcess", "Docker", "Git", "HTTPClient", "Crypto", "Store", "Reconcile", "Environments", "SlipwayCore"], swiftSettings: swiftSettings),
         // Commit-back: deployment evidence on the evidence branch (indexed in the store), and the
         // LLM docs (knowledge graph + Markdown) regenerated from the repository.
         .target(name: "Evidence", dependencies: ["Git", "Crypto", "Zlib", "Store", "Reconcile", "SlipwayCore"], swiftSettings: swiftSettings),
@@ -87,14 +87,14 @@ let package = Package(
         .target(name: "Router", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "Runner", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Data", "Reconcile", "Runner", "Router", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Data", "Reconcile", "Docker", "Runner", "Router", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // A throwaway PostgreSQL cluster (initdb, pg_ctl) for the demo and the tests.
         .target(name: "LocalPostgres", dependencies: [], swiftSettings: swiftSettings),
 
         // The demo's scenario (also driven by the end-to-end tests): an example repository, signed
         // webhooks, the fake GitHub and the bot, step by step.
-        .target(name: "Demo", dependencies: ["LocalPostgres", "Data", "Reconcile", "Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Demo", dependencies: ["LocalPostgres", "Data", "Docker", "Reconcile", "Server", "Runner", "FakeGitHub", "Forge", "Git", "HTTPClient", "HTTPTypes", "Crypto", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
@@ -124,10 +124,10 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Postgres", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "HTTPClient", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "Docker", "HTTPClient", "HTTPServer", "HTTPTypes", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Docker", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router", "Runner", "HTTPClient", "HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "TestSupport"], swiftSettings: swiftSettings),

@@ -8,6 +8,7 @@ public import Server
 public import SlipwayCore
 public import Store
 public import Data
+public import Docker
 import Runner
 
 /// The full loop on the embedded default, driven step by step: a local bare repository from the
@@ -37,9 +38,11 @@ public final class DemoScenario: @unchecked Sendable {
     ///   - store: where the bot keeps its state (SQLite in the work dir by default).
     ///   - forgeClock: the forge client's time (simulated in tests: a forge outage of an hour
     ///     without waiting an hour); the wall clock by default.
+    ///   - docker: the Docker Engine API for `deploy.driver: container` (none by default: the
+    ///     demo needs no Docker).
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
                 store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
-                withDatabases: Bool = false, initialSnapshot: Bool = true, apiToken: String? = nil,
+                withDatabases: Bool = false, initialSnapshot: Bool = true, apiToken: String? = nil, docker: DockerHost? = nil,
                 prepare: ((ExampleRepository) throws -> Void)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -70,6 +73,7 @@ public final class DemoScenario: @unchecked Sendable {
             }
             configuration.apiTokenFile = file
         }
+        configuration.docker = docker
         // The demo runs the example app, which it wrote itself: sandboxed where the host allows it
         // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
         let capability = Isolation.probe()

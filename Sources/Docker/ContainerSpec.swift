@@ -35,6 +35,9 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
     public var stopTimeout: Int?
     /// The network (`bridge` by default; `none` for no network).
     public var networkMode: String
+    /// Restarts the container when it exits with an error, at most this many times in a row
+    /// (Docker's `on-failure` policy, with its own growing delay); nil: never restarted.
+    public var restartOnFailure: Int?
 
     /// A container port published on a host address.
     public struct PublishedPort: Sendable, Equatable {
@@ -57,7 +60,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         port: PublishedPort? = nil, memoryBytes: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil,
         readOnlyRootFilesystem: Bool = true, tmpfs: [String: String] = ["/tmp": "rw,noexec,nosuid,size=64m"],
         noNewPrivileges: Bool = true, dropAllCapabilities: Bool = true, user: String? = nil,
-        healthCheck: HealthCheck? = nil, stopTimeout: Int? = nil, networkMode: String = "bridge"
+        healthCheck: HealthCheck? = nil, stopTimeout: Int? = nil, networkMode: String = "bridge", restartOnFailure: Int? = nil
     ) {
         self.image = image
         self.command = command
@@ -75,6 +78,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         self.healthCheck = healthCheck
         self.stopTimeout = stopTimeout
         self.networkMode = networkMode
+        self.restartOnFailure = restartOnFailure
     }
 
     public var description: String {
@@ -93,6 +97,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         if let memoryBytes, memoryBytes < 6 * 1024 * 1024 { return "the memory limit must be at least 6 MiB (Docker's minimum)" }
         if let cpus, !(cpus > 0 && cpus.isFinite) { return "the CPU limit must be a positive number" }
         if let pidsLimit, pidsLimit < 1 { return "the pids limit must be at least 1" }
+        if let restartOnFailure, restartOnFailure < 0 { return "the restart count must be 0 or more" }
         return nil
     }
 
@@ -112,6 +117,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         }
         if let cpus { hostConfig["NanoCpus"] = Int64((cpus * 1e9).rounded()) }
         if let pidsLimit { hostConfig["PidsLimit"] = pidsLimit }
+        if let restartOnFailure { hostConfig["RestartPolicy"] = ["Name": "on-failure", "MaximumRetryCount": restartOnFailure] }
         var body: [String: Any] = [
             "Image": image,
             "Env": environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },

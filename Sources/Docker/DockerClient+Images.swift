@@ -9,10 +9,12 @@ extension DockerClient {
     ///
     /// A failing step is a `.buildFailed` error with the daemon's message (e.g. `The command
     /// '/bin/sh -c false' returned a non-zero code: 1`); a bad request (no such Dockerfile, bad
-    /// tag) is a `.daemon` error. `timeout` bounds the whole build.
+    /// tag) is a `.daemon` error. `timeout` bounds the whole build. `cancelled` is asked at each
+    /// line of output: a reason stops the transfer (the daemon stops a build whose client went
+    /// away) with a `.cancelled` error.
     public func buildImage(
         context: Data, tags: [String], dockerfile: String = "Dockerfile", labels: [String: String] = [:],
-        noCache: Bool = false, timeout: Double = 1800, onOutput: (String) -> Void = { _ in }
+        noCache: Bool = false, timeout: Double = 1800, onOutput: (String) -> Void = { _ in }, cancelled: () -> String? = { nil }
     ) throws(DockerError) -> String {
         let operation = "build image \(tags.first ?? "(untagged)")"
         var query: [(String, String)] = tags.map { ("t", $0) }
@@ -30,6 +32,10 @@ extension DockerClient {
             lastLines = Array((lastLines + [line]).suffix(5))
         }
         try streamJSON(request, operation) { object throws(DockerError) in
+            if let reason = cancelled() {
+                if !pending.isEmpty { emit(pending) }
+                throw DockerError(.cancelled, operation, message: reason)
+            }
             if let message = Self.streamError(object) {
                 if !pending.isEmpty { emit(pending) }
                 throw DockerError(.buildFailed, operation, message: message)
@@ -80,6 +86,30 @@ extension DockerClient {
         }
         if let imageID { return imageID }
         return try inspectImage("\(repository):\(tag)").id
+    }
+
+    /// `POST /images/create?fromImage=`: pulls `reference` (`name[:tag]` or `name@sha256:…`; the
+    /// tag defaults to `latest`) from its registry, anonymously. Returns the image id.
+    @discardableResult
+    public func pullImage(_ reference: String, timeout: Double = 1800) throws(DockerError) -> String {
+        let operation = "pull image \(reference)"
+        _ = try Self.checkReference(reference, operation)
+        var name = reference
+        var tag = "latest"
+        if let at = reference.firstIndex(of: "@") {
+            name = String(reference[..<at])
+            tag = String(reference[reference.index(after: at)...])
+        } else if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") {
+            name = String(reference[..<colon])
+            tag = String(reference[reference.index(after: colon)...])
+        }
+        let request = request("POST", "/images/create", query: [("fromImage", name), ("tag", tag)], timeout: timeout)
+        try streamJSON(request, operation) { object throws(DockerError) in
+            if let message = Self.streamError(object) {
+                throw DockerError(.daemon, operation, message: message)
+            }
+        }
+        return try inspectImage(reference).id
     }
 
     /// `GET /images/{name}/json`. A missing image is a `.daemon` error with `isNotFound`.

@@ -58,6 +58,13 @@ extension DockerClient {
         try sendDecoding([ServiceDetails].self, request("GET", "/services", query: Self.labelFilter(labels)), "list services")
     }
 
+    /// `GET /nodes/{id}`: a node of the Swarm (its address, role, state and labels).
+    public func inspectNode(_ id: String) throws(DockerError) -> SwarmNode {
+        let operation = "inspect node \(id)"
+        let path = try Self.checkReference(id, operation)
+        return try sendDecoding(SwarmNode.self, request("GET", "/nodes/\(path)"), operation)
+    }
+
     /// `GET /tasks?filters={"service":[id]}`: the service's tasks, old ones included.
     public func listTasks(service: String) throws(DockerError) -> [SwarmTask] {
         let filters = String(decoding: Self.json(["service": [service]]), as: UTF8.self)

@@ -18,6 +18,8 @@ public struct DockerError: Error, CustomStringConvertible, Sendable {
         case unsupportedAPIVersion
         /// An argument was refused before anything was sent.
         case invalidArgument
+        /// The caller stopped a streaming call (a build) before it finished.
+        case cancelled
     }
 
     public let kind: Kind

@@ -24,7 +24,7 @@ extension SpecParser {
         return limits
     }
 
-    private mutating func count(_ node: YAMLNode, _ what: String, range: ClosedRange<Int>) -> Int? {
+    mutating func count(_ node: YAMLNode, _ what: String, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             error(node, "\(what) '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -33,7 +33,7 @@ extension SpecParser {
         return value
     }
 
-    private mutating func size(_ node: YAMLNode, _ what: String, minimum: Int64) -> Int64? {
+    mutating func size(_ node: YAMLNode, _ what: String, minimum: Int64) -> Int64? {
         guard let text = string(node, what) else { return nil }
         guard let bytes = EnvironmentSpec.Limits.bytes(parsing: text) else {
             error(node, "\(what) '\(text)' is not a size: use a number of bytes with an optional unit k, m, g or t, like 512m or 1g")

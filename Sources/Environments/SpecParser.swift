@@ -5,11 +5,11 @@ import YAML
 /// position instead of stopping at the first.
 public struct SpecParser {
     static let topKeys = ["kind", "name", "description", "match", "build", "deploy", "health", "ttl", "env",
-                          "secrets", "neutralize", "promotion", "artifacts", "limits", "database"]
+                          "secrets", "neutralize", "promotion", "artifacts", "limits", "database", "route"]
     static let matchKeys = ["pull_request", "branch"]
     static let pullRequestKeys = ["base", "trust_label"]
     static let stepKeys = ["name", "run", "timeout"]
-    static let deployKeys = ["driver", "run", "teardown", "url"]
+    static let deployKeys = ["driver", "run", "teardown", "url"] + containerKeys
     static let healthKeys = ["path", "timeout"]
     static let neutralizeKeys = ["mail", "crons", "forbid", "mail_env", "crons_env", "crons_sql"]
     static let promotionKeys = ["from", "label", "approvers", "required", "require_checks", "allow_direct_push"]
@@ -87,6 +87,7 @@ public struct SpecParser {
         let artifacts = map["artifacts"].map { stringList($0, "artifacts") } ?? []
         let limits = map["limits"].flatMap { self.limits($0) } ?? EnvironmentSpec.Limits()
         let database = map["database"].flatMap { self.database($0, kind: kind) }
+        let route = map["route"].flatMap { self.route($0, kind: kind) }
         if let description = map["description"] { _ = string(description, "description") }
 
         // Rules that tie keys together.
@@ -152,7 +153,7 @@ public struct SpecParser {
         return EnvironmentSpec(
             file: file, kind: kind, name: name, match: match, build: build, deploy: deploy, health: health,
             ttl: ttl, env: env, secrets: secrets, neutralize: neutralize, promotion: promotion, artifacts: artifacts,
-            limits: limits, database: database
+            limits: limits, database: database, route: route
         )
     }
 
@@ -224,11 +225,11 @@ public struct SpecParser {
         var deploy = EnvironmentSpec.Deploy()
         if let driverNode = map["driver"], let text = string(driverNode, "deploy.driver") {
             guard let driver = EnvironmentSpec.Driver(rawValue: text) else {
-                error(driverNode, "deploy.driver must be process or command (got '\(text)')\(suggest(text, ["process", "command"]))")
+                error(driverNode, "deploy.driver must be process, command or container (got '\(text)')\(suggest(text, ["process", "command", "container"]))")
                 return nil
             }
             if driver == .kubernetes {
-                error(driverNode, "deploy.driver kubernetes is not supported by this version; use process or command")
+                error(driverNode, "deploy.driver kubernetes is not supported by this version; use process, command or container")
                 return nil
             }
             deploy.driver = driver
@@ -236,6 +237,16 @@ public struct SpecParser {
         deploy.run = map["run"].flatMap { string($0, "deploy.run") }
         deploy.teardown = map["teardown"].flatMap { string($0, "deploy.teardown") }
         deploy.url = map["url"].flatMap { string($0, "deploy.url") }
+        if deploy.driver == .container {
+            deploy.container = container(map, in: node)
+            for key in ["run", "teardown", "url"] {
+                if let extra = map[key] { error(extra, "deploy.\(key) does not apply to the container driver (the image's command runs)") }
+            }
+            return deploy
+        }
+        for key in Self.containerKeys {
+            if let extra = map[key] { error(extra, "deploy.\(key) applies to the container driver only (deploy.driver: container)") }
+        }
         if deploy.run == nil, map["run"] == nil {
             error(node, "deploy.run is required: the command that \(deploy.driver == .process ? "serves the app on $PORT" : "deploys the environment")")
         }

@@ -108,13 +108,15 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
     public var neutralization: [String]
     /// The environment's own database: its name, where its data came from (the snapshot), the scan.
     public var database: DatabaseUse?
+    /// The container image that served (`deploy.driver: container`): its id and digests.
+    public var image: ContainerImageUse?
     /// Every log file of the record folder, relative to it, sorted.
     public var logs: [String]
 
     enum CodingKeys: String, CodingKey {
         case schema = "$schema"
         case id, repository, environment, kind, sha, trigger, approver, steps, artifacts, health, url, outcome, failure
-        case neutralization, logs, database
+        case neutralization, logs, database, image
         case environmentKind = "environment_kind", contentID = "content_id", pullRequest = "pull_request"
         case specFile = "spec_file", startedAt = "started_at", finishedAt = "finished_at"
         case durationSeconds = "duration_seconds", lockFiles = "lock_files", failedPhase = "failed_phase"
@@ -164,6 +166,11 @@ public struct EvidenceRecord: Sendable, Equatable, Codable {
         failure = report.failure.map(r)
         neutralization = report.neutralization
         database = report.database
+        image = report.image.map { image in
+            var clean = image
+            clean.reference = r(image.reference)
+            return clean
+        }
         logs = Array(Set(steps.compactMap(\.log))).sorted()
     }
 

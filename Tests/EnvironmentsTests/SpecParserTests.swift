@@ -165,7 +165,7 @@ struct SpecParserTests {
     @Test("an unknown driver or kind gets a did-you-mean")
     func enumSuggestions() {
         #expect(diagnostics(validPreview.replacingOccurrences(of: "driver: process", with: "driver: proces")).first?.message
-            == "deploy.driver must be process or command (got 'proces') (did you mean 'process'?)")
+            == "deploy.driver must be process, command or container (got 'proces') (did you mean 'process'?)")
         #expect(diagnostics(validPreview.replacingOccurrences(of: "kind: preview", with: "kind: previw")).first?.message
             == "kind must be one of preview, staging, production (got 'previw') (did you mean 'preview'?)")
     }

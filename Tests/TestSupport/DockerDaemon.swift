@@ -275,7 +275,12 @@ public final class DockerDaemon: @unchecked Sendable {
         guard let subnet = (0..<200).lazy.map({ (start + $0) % 200 + 20 }).first(where: {
             !routes.contains("172.30.\($0).") && !addresses.contains("172.30.\($0).")
         }) else { throw DockerDaemonError("no free 172.30.N.0/24 subnet for the test bridge") }
-        for arguments in [["link", "add", name, "type", "bridge"], ["addr", "add", "172.30.\(subnet).1/24", "dev", name], ["link", "set", name, "up"]] {
+        // A fixed MAC (locally administered), as Docker gives its own bridges: otherwise the bridge
+        // takes the lowest MAC of its ports and changes it when a container leaves, and the
+        // other containers' ARP entries for the gateway go stale for seconds (requests hang).
+        let mac = "02:42:" + (0..<4).map { _ in String(format: "%02x", Int.random(in: 0...255)) }.joined(separator: ":")
+        for arguments in [["link", "add", name, "address", mac, "type", "bridge"], ["addr", "add", "172.30.\(subnet).1/24", "dev", name],
+                          ["link", "set", name, "up"]] {
             let result = try run("/sbin/ip", arguments)
             guard result.status == 0 else {
                 throw DockerDaemonError("ip \(arguments.joined(separator: " ")) failed (install iproute2; run as root): \(result.output)")

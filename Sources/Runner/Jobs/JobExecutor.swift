@@ -7,20 +7,23 @@ import Store
 import Glibc
 #endif
 
-/// Runs one job end to end (read the spec at the SHA, check out, build, deploy, health; or tear
-/// down), keeps the environment's record current and fills the report. Owns the apps it
-/// supervises (one live app per environment, plus a candidate during a swap).
+/// Runs one job end to end, keeps the environment's record current and fills the report. The
+/// build phase is shared (read the spec at the SHA, check out, build steps, artifacts, the
+/// environment's database); the deploy, its health check and the retirement of the old version
+/// belong to the spec's `DeployDriver` (process, command, container); a teardown asks every
+/// driver to remove what it runs, then removes the route, the work dir and the database.
 final class JobExecutor: @unchecked Sendable {
     let store: any Store
     let repository: ManagedRepository
     let configuration: RunnerConfiguration
     let logger: Logger
-    let ports = PortAllocator()
     private let reader = DesiredStateReader()
-    private let lock = NSLock()
-    private var apps: [String: AppSupervisor] = [:]
-    private var health = HealthChecker()
+    let health = HealthChecker()
     let isolation: EnvironmentIsolation
+    /// The drivers (set once in `init`).
+    private(set) var process: ProcessDriver!
+    private(set) var command: CommandDriver!
+    private(set) var container: ContainerDriver!
 
     static let lockFileNames: Set<String> = [
         "Package.resolved", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
@@ -34,6 +37,21 @@ final class JobExecutor: @unchecked Sendable {
         self.logger = logger
         isolation = EnvironmentIsolation(configuration: configuration, store: store, logger: logger,
                                          probe: configuration.isolationProbe)
+        process = ProcessDriver(executor: self)
+        command = CommandDriver(executor: self)
+        container = ContainerDriver(executor: self)
+    }
+
+    /// Every driver, in the order a teardown asks them.
+    var drivers: [any DeployDriver] { [command, process, container] }
+
+    func driver(_ kind: EnvironmentSpec.Driver) -> (any DeployDriver)? {
+        switch kind {
+        case .process: process
+        case .command: command
+        case .container: container
+        case .kubernetes: nil
+        }
     }
 
     func workspace(_ name: String) -> EnvironmentWorkspace {
@@ -42,29 +60,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The app serving `name`, if this runner supervises one.
     func app(_ name: String) -> AppSupervisor? {
-        lock.lock()
-        defer { lock.unlock() }
-        return apps[name]
-    }
-
-    var appNames: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(apps.keys)
-    }
-
-    private func setApp(_ name: String, _ app: AppSupervisor?) -> AppSupervisor? {
-        lock.lock()
-        defer { lock.unlock() }
-        let old = apps[name]
-        apps[name] = app
-        return old
-    }
-
-    var policy: AppSupervisor.Policy {
-        AppSupervisor.Policy(restartLimit: configuration.restartLimit, firstBackoff: configuration.restartBackoff,
-                             maxBackoff: configuration.maxRestartBackoff, stableAfter: configuration.stableAfter,
-                             grace: configuration.killGrace, logLimit: configuration.appLogLimit)
+        process.app(name)
     }
 
     // MARK: Jobs
@@ -209,7 +205,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// Saves an environment record written by a job's run: fenced by the run's lease. A run
     /// that no longer holds its job is stopped.
-    private func save(_ record: EnvironmentRecord, _ run: Run) {
+    func save(_ record: EnvironmentRecord, _ run: Run) {
         guard let lease = run.lease else { return save(record) }
         do {
             if try !store.saveEnvironment(record, holding: lease) {
@@ -221,7 +217,7 @@ final class JobExecutor: @unchecked Sendable {
         }
     }
 
-    private func save(_ record: EnvironmentRecord) {
+    func save(_ record: EnvironmentRecord) {
         do {
             try store.saveEnvironment(record)
         } catch {
@@ -282,7 +278,7 @@ final class JobExecutor: @unchecked Sendable {
 
         // Check out into the slot the live version does not use, once an old version that ran
         // from it has finished stopping.
-        waitForRetirement(job.environment)
+        process.waitForRetirement(job.environment)
         let slot = space.buildSlot()
         let checkout = space.path(slot)
         do {
@@ -333,159 +329,33 @@ final class JobExecutor: @unchecked Sendable {
         save(record, run)
         if let reason = cancellation.reason { throw Failure(phase: .deploy, message: "cancelled: \(reason)", cancelled: true) }
 
-        switch spec.deploy.driver {
-        case .process:
-            try deployProcess(job, spec: spec, sha: sha, slot: slot, checkout: checkout, environment: environment, space: space,
-                              sandbox: sandbox, record: &record, report: &report, run: run)
-        case .command:
-            try deployCommand(job, spec: spec, sha: sha, checkout: checkout, environment: environment, space: space,
-                              sandbox: sandbox, record: &record, report: &report, run: run)
-        case .kubernetes:
-            throw Failure(phase: .deploy, message: "deploy.driver kubernetes is not supported by this runner")
+        guard let driver = driver(spec.deploy.driver) else {
+            throw Failure(phase: .deploy, message: "deploy.driver \(spec.deploy.driver.rawValue) is not supported by this runner")
         }
+        let context = DeployContext(job: job, spec: spec, sha: sha, slot: slot, checkout: checkout, environment: environment, space: space,
+                                    sandbox: sandbox, run: run)
+        try driver.deploy(context, record: &record, report: &report)
+        // A version an earlier spec of this environment ran with another driver is replaced.
+        for other in drivers where other !== driver { other.replaced(job.environment) }
     }
 
-    private func deployProcess(_ job: JobRecord, spec: EnvironmentSpec, sha: String, slot: String, checkout: String,
-                               environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
-                               record: inout EnvironmentRecord, report: inout DeploymentReport, run jobRun: Run) throws {
-        let cancellation = jobRun.cancellation
-        guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
-        let port: Int
-        let fifo: String
+    /// The new version of `context` is healthy at `upstreams` (`HOST:PORT`): routes the
+    /// environment's public host to it, while the old version still serves, and returns the URL
+    /// to record (the router's public URL; without a router, `loopback`).
+    func publish(_ context: DeployContext, upstreams: [String], loopback: String) throws -> String {
+        guard let router = configuration.router else { return loopback }
+        let route = EnvironmentRoute(environment: context.name, kind: context.spec.kind, host: context.spec.route?.host, upstreams: upstreams)
         do {
-            port = try ports.allocate()
-            fifo = try space.makeFIFO(slot: slot)
+            return try router.route(route)
         } catch {
-            throw Failure(phase: .deploy, message: error.message)
+            throw Failure(phase: .deploy, message: "cannot route \(router.publicURL(environment: context.name, kind: context.spec.kind, host: context.spec.route?.host)) to the new version: \(error); the previous version keeps serving")
         }
-        var variables = environment.variables
-        variables["PORT"] = "\(port)"
-        // This deploy's output starts a new app.log: the evidence of the deploy holds only it.
-        space.rotateAppLog()
-        let launch = AppSupervisor.Launch(
-            command: ChildCommand(shell: run, environment: variables, directory: checkout, sandbox: sandbox), port: port, slot: slot, fifo: fifo,
-            logPath: space.appLog, secrets: environment.secretValues, label: "\(job.environment)@\(sha.prefix(7))"
-        )
-        let candidate = AppSupervisor(launch: launch, policy: policy, restartsEnabled: false) { [weak self] app, event in
-            self?.appEvent(job.environment, app: app, event: event)
-        }
-        let startedAt = Date()
-        let started: (pid: pid_t, start: UInt64)
-        do {
-            started = try candidate.start()
-        } catch {
-            ports.release(port)
-            throw Failure(phase: .deploy, message: "cannot start deploy.run: \(error.message)")
-        }
-        space.addOrphan(pid: started.pid)
-        report.steps.append(.init(name: "deploy", command: run, exitCode: nil, startedAt: startedAt, durationSeconds: 0, log: "app.log"))
-
-        let path = spec.health?.path ?? "/"
-        let timeout = (spec.health?.timeout ?? configuration.defaultHealthTimeout).seconds
-        let outcome = health.wait(url: "http://127.0.0.1:\(port)\(path)", timeout: timeout, anyStatus: spec.health == nil) {
-            if let reason = cancellation.reason { return "cancelled: \(reason)" }
-            if let exited = candidate.exited { return "\(exited) before it answered the health check" }
-            return nil
-        }
-        report.health = outcome.attempts
-        report.steps[report.steps.count - 1].durationSeconds = Date().timeIntervalSince(startedAt)
-        guard outcome.healthy else {
-            let tail = RedactingLogWriter.tail(of: space.appLog, lines: configuration.failureTailLines)
-            candidate.stop()
-            ports.release(port)
-            space.clearOrphans()
-            throw Failure(phase: .health, message: outcome.failure ?? "unhealthy", logTail: tail, cancelled: cancellation.isCancelled)
-        }
-
-        // Healthy: the new version takes over, then the old one stops.
-        candidate.enableRestarts()
-        let old = setApp(job.environment, candidate)
-        let oldLive = space.readLive()
-        space.writeLive(.init(sha: sha, contentID: report.contentID, specFile: spec.file, slot: slot, port: port,
-                              pid: started.pid, processStart: started.start))
-        record.status = .healthy
-        record.port = port
-        record.pid = started.pid
-        record.processStart = started.start
-        record.url = "http://127.0.0.1:\(port)"
-        record.lastError = nil
-        record.updatedAt = Date()
-        save(record, jobRun)
-        space.clearOrphans()
-        report.url = record.url
-        // The old version stops in the background: the job (and the PR comment) need not wait
-        // for it to exit.
-        // The next build of this environment checks out into the old version's slot: it waits
-        // until the old version is gone (`waitForRetirement`).
-        let ports = self.ports
-        let grace = configuration.killGrace
-        let name = job.environment
-        if let old {
-            beginRetirement(name)
-            Thread { [self] in
-                old.stop()
-                ports.release(old.launch.port)
-                endRetirement(name)
-            }.start()
-        } else if let oldLive, ProcStat.matches(pid: oldLive.pid, startTime: oldLive.processStart) {
-            beginRetirement(name)
-            Thread { [self] in
-                ProcessGroup(id: oldLive.pid).terminate(grace: grace)
-                ports.release(oldLive.port)
-                endRetirement(name)
-            }.start()
-        }
-    }
-
-    private func deployCommand(_ job: JobRecord, spec: EnvironmentSpec, sha: String, checkout: String,
-                               environment: ChildEnvironment, space: EnvironmentWorkspace, sandbox: Sandbox?,
-                               record: inout EnvironmentRecord, report: inout DeploymentReport, run jobRun: Run) throws {
-        let cancellation = jobRun.cancellation
-        guard let run = spec.deploy.run else { throw Failure(phase: .deploy, message: "deploy.run is missing") }
-        _ = try runStep(name: "deploy", command: run, environment: environment.variables, directory: checkout,
-                        log: "logs/\(job.id)-deploy.log", space: space, secrets: environment.secretValues,
-                        timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .deploy,
-                        sandbox: sandbox)
-        var url: String?
-        if let template = spec.deploy.url {
-            do {
-                url = try Template(template, name: "deploy.url").render(Self.context(job.environment, sha: sha, pullRequest: job.pullRequest), strict: true)
-            } catch {
-                throw Failure(phase: .deploy, message: "deploy.url: \(error.description)")
-            }
-        }
-        if let url, let check = spec.health {
-            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-            let outcome = health.wait(url: base + check.path, timeout: check.timeout.seconds, anyStatus: false) {
-                cancellation.reason.map { "cancelled: \($0)" }
-            }
-            report.health = outcome.attempts
-            guard outcome.healthy else {
-                throw Failure(phase: .health, message: outcome.failure ?? "unhealthy", cancelled: cancellation.isCancelled)
-            }
-        }
-        // A process app from an earlier spec of this environment is replaced.
-        if let old = setApp(job.environment, nil) {
-            old.stop()
-            ports.release(old.launch.port)
-        }
-        space.writeLive(nil)
-        record.status = .healthy
-        record.url = url
-        record.port = nil
-        record.pid = nil
-        record.processStart = nil
-        record.lastError = nil
-        record.updatedAt = Date()
-        save(record, jobRun)
-        report.url = url
     }
 
     // MARK: Teardown
 
     private func teardown(_ job: JobRecord, previous: EnvironmentRecord?, report: inout DeploymentReport, redactor: inout Redactor,
                           run: Run) throws {
-        let cancellation = run.cancellation
         let space = workspace(job.environment)
         guard var record = previous else {
             // Never deployed here: only leftovers to remove.
@@ -500,45 +370,17 @@ final class JobExecutor: @unchecked Sendable {
         report.specFile = record.specFile
         report.environmentKind = record.kind
         let spec = try? readSpec(policy: record.specSHA ?? record.sha, code: record.sha, specFile: record.specFile, phase: .teardown).spec
-
-        if spec?.deploy.driver == .command, let spec, let command = spec.deploy.teardown {
-            try prepare(space)
-            let environment: ChildEnvironment
-            do {
-                environment = try ChildEnvironment.make(spec: spec, environment: job.environment, sha: record.sha,
-                                                        pullRequest: record.pullRequest, home: space.home,
-                                                        grants: configuration.grants, secretSource: configuration.secretSource,
-                                                        mailCatchall: configuration.mailCatchall)
-            } catch {
-                throw Failure(phase: .neutralization, message: error.message)
-            }
-            for value in environment.secretValues { redactor.add(value) }
-            report.neutralization = ChildEnvironment.neutralizationSummary(spec, mailCatchall: configuration.mailCatchall)
-            // The teardown runs in a checkout of the deployed commit.
-            let checkout = space.path(EnvironmentWorkspace.slots[0])
-            do {
-                try repository.withRepository { repo in
-                    guard let commit = ObjectID(hex: record.sha) else { throw RunnerError("not a commit id: \(record.sha)") }
-                    try repo.checkout(commit: commit, into: checkout)
-                }
-            } catch {
-                throw Failure(phase: .teardown, message: "cannot check out \(record.sha.prefix(12)): \(error)")
-            }
-            let sandbox: Sandbox?
-            do {
-                sandbox = try isolation.sandbox(environment: job.environment, kind: spec.kind, limits: spec.limits,
-                                                writable: [checkout, space.home], giving: [checkout, space.home])
-            } catch {
-                throw Failure(phase: .teardown, message: error.message)
-            }
-            _ = try runStep(name: "teardown", command: command, environment: environment.variables, directory: checkout,
-                            log: "logs/\(job.id)-teardown.log", space: space, secrets: environment.secretValues,
-                            timeout: configuration.commandTimeout, cancellation: cancellation, report: &report, phase: .teardown,
-                            sandbox: sandbox)
+        let context = TeardownContext(job: job, record: record, spec: spec, space: space, run: run)
+        for driver in drivers {
+            try driver.teardown(context, report: &report, redactor: &redactor)
         }
-
-        waitForRetirement(job.environment)
-        stopApp(job.environment, record: record)
+        if let router = configuration.router {
+            do {
+                try router.remove(environment: job.environment)
+            } catch {
+                throw Failure(phase: .teardown, message: "cannot remove the environment's route: \(error)")
+            }
+        }
         space.killOrphans(grace: configuration.killGrace)
         space.remove()
         // Its processes (every one in a PID namespace that died with its init) and files are gone.
@@ -556,56 +398,10 @@ final class JobExecutor: @unchecked Sendable {
         save(record, run)
     }
 
-    /// Stops the app of `name`, supervised or (after a failed adoption) known only by its record.
-    func stopApp(_ name: String, record: EnvironmentRecord?) {
-        if let app = setApp(name, nil) {
-            app.stop()
-            ports.release(app.launch.port)
-        }
-        let live = workspace(name).readLive()
-        for (pid, start) in [(record?.pid, record?.processStart), (live?.pid, live?.processStart)] {
-            if let pid, let start, ProcStat.matches(pid: pid, startTime: start) {
-                ProcessGroup(id: pid).terminate(grace: configuration.killGrace)
-            }
-        }
-        if let port = record?.port { ports.release(port) }
-        workspace(name).writeLive(nil)
-    }
-
-    // MARK: Supervision events
-
-    private func appEvent(_ name: String, app: AppSupervisor, event: AppSupervisor.Event) {
-        guard self.app(name) === app else { return }
-        guard var record = try? store.environment(named: name) else { return }
-        let space = workspace(name)
-        switch event {
-        case .restarted(let pid, let start):
-            logger.warning("app restarted", ["env": name, "pid": "\(pid)"])
-            record.pid = pid
-            record.processStart = start
-            if var live = space.readLive() {
-                live.pid = pid
-                live.processStart = start
-                space.writeLive(live)
-            }
-        case .gaveUp(let reason):
-            logger.error("app keeps crashing; environment failed", ["env": name, "reason": reason])
-            _ = setApp(name, nil)
-            ports.release(app.launch.port)
-            space.writeLive(nil)
-            record.status = .failed
-            record.lastError = reason
-            record.pid = nil
-            record.processStart = nil
-        }
-        record.updatedAt = Date()
-        save(record)
-    }
-
     // MARK: Adoption after a restart of the bot
 
-    /// Finds the apps the store says run: adopts those still alive (same pid and start time),
-    /// starts the others again from their checkout. Kills leftovers of interrupted jobs.
+    /// Every driver adopts what it left running for the environments the store says exist, and
+    /// removes what belongs to none; then the router is made to hold exactly their routes.
     func adoptEnvironments() {
         let records: [EnvironmentRecord]
         do {
@@ -614,145 +410,41 @@ final class JobExecutor: @unchecked Sendable {
             logger.error("could not list environments to adopt", ["error": "\(error)"])
             return
         }
-        for record in records where record.status != .tornDown && EnvironmentName.isValid(record.name) && app(record.name) == nil {
-            let space = workspace(record.name)
-            let killed = space.killOrphans(grace: configuration.killGrace)
-            if killed > 0 { logger.warning("stopped processes left by an interrupted job", ["env": record.name, "count": "\(killed)"]) }
-            guard let live = space.readLive(), let pid = record.pid, let start = record.processStart, live.pid == pid else { continue }
-            let specCommit = record.sha == live.sha ? (record.specSHA ?? live.sha) : live.sha
-            let resolved = try? readSpec(policy: specCommit, code: live.sha, specFile: live.specFile, phase: .deploy)
-            var launch: AppSupervisor.Launch?
-            // The sandbox it runs in (nil: unconfined); a preview that can no longer be confined is not restarted.
-            var sandbox: Sandbox?
-            var confinable = true
-            if let spec = resolved?.spec {
-                do {
-                    sandbox = try isolation.sandbox(environment: record.name, kind: spec.kind, limits: spec.limits,
-                                                    writable: [space.path(live.slot), space.home])
-                } catch {
-                    confinable = false
-                    logger.error("cannot confine an adopted app", ["env": record.name, "error": error.message])
-                }
-            }
-            if confinable, let spec = resolved?.spec, let run = spec.deploy.run,
-               var environment = try? ChildEnvironment.make(spec: spec, environment: record.name, sha: live.sha,
-                                                            pullRequest: record.pullRequest, home: space.home,
-                                                            grants: configuration.grants, secretSource: configuration.secretSource,
-                                                            mailCatchall: configuration.mailCatchall),
-               adoptDatabase(record.name, spec: spec, staging: resolved?.stagingEnvironment, into: &environment),
-               let fifo = try? space.makeFIFO(slot: live.slot) {
-                var variables = environment.variables
-                variables["PORT"] = "\(live.port)"
-                launch = AppSupervisor.Launch(
-                    command: ChildCommand(shell: run, environment: variables, directory: space.path(live.slot), sandbox: sandbox),
-                    port: live.port,
-                    slot: live.slot, fifo: fifo, logPath: space.appLog, secrets: environment.secretValues,
-                    label: "\(record.name)@\(live.sha.prefix(7))"
-                )
-            }
-            let alive = ProcStat.matches(pid: pid, startTime: start)
-            guard let launch else {
-                if !alive {
-                    var failed = record
-                    failed.status = .failed
-                    failed.lastError = "the app stopped while the bot was down and cannot be started again (spec unreadable at \(live.sha.prefix(7)))"
-                    failed.pid = nil
-                    failed.processStart = nil
-                    failed.updatedAt = Date()
-                    save(failed)
-                    space.writeLive(nil)
-                } else {
-                    logger.warning("adopted an app whose spec cannot be read; it will not be restarted", ["env": record.name])
-                }
-                continue
-            }
-            let app = AppSupervisor(launch: launch, policy: policy, restartsEnabled: true) { [weak self] app, event in
-                self?.appEvent(record.name, app: app, event: event)
-            }
-            do {
-                if alive {
-                    try app.adopt(pid: pid, start: start)
-                    ports.reserve(live.port)
-                    _ = setApp(record.name, app)
-                    logger.info("adopted a running app", ["env": record.name, "pid": "\(pid)", "port": "\(live.port)"])
-                } else {
-                    ports.reserve(live.port)
-                    let started = try app.start()
-                    _ = setApp(record.name, app)
-                    var updated = record
-                    updated.pid = started.pid
-                    updated.processStart = started.start
-                    updated.updatedAt = Date()
-                    save(updated)
-                    var moved = live
-                    moved.pid = started.pid
-                    moved.processStart = started.start
-                    space.writeLive(moved)
-                    logger.warning("the app had stopped while the bot was down; started it again", ["env": record.name, "pid": "\(started.pid)"])
-                }
-            } catch {
-                logger.error("could not adopt or restart an app", ["env": record.name, "error": "\(error)"])
-            }
+        let active = records.filter { $0.status != .tornDown && EnvironmentName.isValid($0.name) }
+        for driver in drivers { driver.adopt(active) }
+        syncRoutes()
+    }
+
+    /// Makes the router hold the routes of the healthy environments (a restart of the bot or of
+    /// the router converges).
+    func syncRoutes() {
+        guard let router = configuration.router else { return }
+        var routes: [EnvironmentRoute] = []
+        for record in (try? store.environments()) ?? [] where record.status != .tornDown && EnvironmentName.isValid(record.name) {
+            guard let upstreams = drivers.lazy.compactMap({ $0.upstreams(record) }).first else { continue }
+            let host = try? readSpec(policy: record.specSHA ?? record.sha, code: record.sha, specFile: record.specFile, phase: .deploy).spec.route?.host
+            routes.append(EnvironmentRoute(environment: record.name, kind: record.kind, host: host ?? nil, upstreams: upstreams))
+        }
+        do {
+            try router.sync(routes)
+        } catch {
+            logger.error("could not sync the router's routes", ["error": "\(error)", "routes": "\(routes.count)"])
         }
     }
 
-    /// Stops supervising every app and leaves them running (for the next bot to adopt).
+    /// Stops watching what runs and leaves it running (for the next bot to adopt).
     func detachAll() {
-        lock.lock()
-        let all = apps
-        apps.removeAll()
-        lock.unlock()
-        for app in all.values { app.detach() }
-    }
-
-    // MARK: Retiring old versions
-
-    /// Old versions being stopped in the background after a new one took over, per environment.
-    private let retirement = NSCondition()
-    private var retiringCount: [String: Int] = [:]
-
-    private func beginRetirement(_ name: String) {
-        retirement.lock()
-        retiringCount[name, default: 0] += 1
-        retirement.unlock()
-    }
-
-    private func endRetirement(_ name: String) {
-        retirement.lock()
-        retiringCount[name, default: 1] -= 1
-        if retiringCount[name] == 0 { retiringCount[name] = nil }
-        retirement.broadcast()
-        retirement.unlock()
-    }
-
-    /// Waits until the old versions of `name` have stopped (a stop is bounded: SIGTERM, the
-    /// grace, SIGKILL), so their checkout slot can be reused.
-    func waitForRetirement(_ name: String) {
-        retirement.lock()
-        while retiringCount[name] != nil { retirement.wait() }
-        retirement.unlock()
+        for driver in drivers { driver.detach() }
     }
 
     /// Waits until every old version replaced by a new one has stopped (bounded).
     func waitForRetiring() {
-        let end = Date().addingTimeInterval(configuration.killGrace + 12)
-        retirement.lock()
-        while !retiringCount.isEmpty && Date() < end { _ = retirement.wait(until: end) }
-        retirement.unlock()
+        process.waitForRetiring()
     }
 
-    /// Stops every app this runner supervises.
+    /// Stops everything this runner runs.
     func stopAll() {
-        waitForRetiring()
-        lock.lock()
-        let all = apps
-        apps.removeAll()
-        lock.unlock()
-        for (name, app) in all {
-            app.stop()
-            ports.release(app.launch.port)
-            workspace(name).writeLive(nil)
-        }
+        for driver in drivers { driver.stopAll() }
     }
 
     // MARK: Helpers
@@ -765,7 +457,7 @@ final class JobExecutor: @unchecked Sendable {
         var stagingEnvironment: String?
     }
 
-    private func prepare(_ space: EnvironmentWorkspace) throws {
+    func prepare(_ space: EnvironmentWorkspace) throws {
         do {
             try space.prepare()
         } catch {
@@ -775,7 +467,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The spec `specFile` as read at `policy` (a preview's base tip, never the PR's head), with
     /// the content id of deploying `code` under it.
-    private func readSpec(policy: String, code: String, specFile: String, phase: DeploymentReport.Phase) throws -> SpecAtCommit {
+    func readSpec(policy: String, code: String, specFile: String, phase: DeploymentReport.Phase) throws -> SpecAtCommit {
         let short = String(policy.prefix(7))
         do {
             return try repository.withRepository { repo -> SpecAtCommit in
@@ -804,7 +496,7 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// Runs one step, records it, and throws a failure (with the log's tail) unless it exited 0.
-    private func runStep(name: String, command: String, environment: [String: String], directory: String, log: String,
+    func runStep(name: String, command: String, environment: [String: String], directory: String, log: String,
                          space: EnvironmentWorkspace, secrets: [String], timeout: Duration, cancellation: CancellationToken,
                          report: inout DeploymentReport, phase: DeploymentReport.Phase, sandbox: Sandbox?,
                          unenforced: [String] = []) throws -> StepRunner.Result {

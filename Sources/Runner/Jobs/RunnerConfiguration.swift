@@ -1,3 +1,4 @@
+public import Docker
 public import Foundation
 public import SlipwayCore
 
@@ -64,6 +65,19 @@ public struct RunnerConfiguration: Sendable {
     public var databases: (any DatabaseProvider)?
     /// Where neutralized environments' mail goes (`mail: catch-all`); nil: a closed port.
     public var mailCatchall: MailCatchall?
+    /// Routes environments' public hosts to the version that serves (a Caddy router); nil: an
+    /// environment's URL is its loop-back address.
+    public var router: (any EnvironmentRouter)?
+    /// After the router moved to a new version, requests already sent to the old one get this
+    /// long before it is stopped.
+    public var routeDrain: TimeInterval = 0.5
+    /// The Docker Engine API the container driver deploys on (`--docker-host`); nil: specs with
+    /// `deploy.driver: container` fail with what to configure.
+    public var docker: DockerHost?
+    /// The largest build context (the checkout less `.git`) sent to the daemon.
+    public var containerContextLimit: Int = 512 << 20
+    /// How long an image build may take.
+    public var containerBuildTimeout: Duration = .minutes(30)
     /// Tells whether this host can isolate (tests replace it to exercise the refusal).
     var isolationProbe: @Sendable () -> IsolationCapability = { Isolation.probe() }
 

@@ -151,6 +151,7 @@ public final class BotApplication: @unchecked Sendable {
         // environment, but never Slipway's own variables.
         runnerConfiguration.grants = configuration.grants
         runnerConfiguration.isolation = configuration.isolation
+        runnerConfiguration.docker = configuration.docker
         runnerConfiguration.isolationUIDBase = configuration.isolationUIDs.base
         runnerConfiguration.isolationUIDCount = configuration.isolationUIDs.count
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }

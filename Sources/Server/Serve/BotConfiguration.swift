@@ -1,3 +1,4 @@
+public import Docker
 public import Foundation
 public import SlipwayCore
 public import Store
@@ -44,6 +45,9 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var isolation: IsolationMode = .sandbox
     /// The uids environments run as (`--isolation-uids BASE:COUNT`).
     public var isolationUIDs: (base: UInt32, count: UInt32) = (200_000, 10_000)
+    /// The Docker Engine API of the container driver (`--docker-host`, else `DOCKER_HOST`, else
+    /// `unix:///var/run/docker.sock`).
+    public var docker: DockerHost?
     /// Databases, snapshots and the mail catch-all (`databases:`, `snapshot:`, `mail-catchall`).
     public var data = DataSettings()
     /// The read API's and the dashboard's token file (nil: both off).
@@ -190,6 +194,11 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         }
         configuration.dashboardTemplates = source.value(.dashboardTemplates)
         configuration.router = try RouterSettings.resolve(source, grants: configuration.grants)
+        do {
+            configuration.docker = try DockerHost.resolve(flag: value(.dockerHost), environment: source.environment)
+        } catch {
+            throw ConfigError("--docker-host (or DOCKER_HOST): \(error.description)")
+        }
         return configuration
     }
 

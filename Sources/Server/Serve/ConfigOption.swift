@@ -80,6 +80,10 @@ public struct ConfigOption: Sendable {
         return option
     }()
 
+    public static let dockerHost = ConfigOption(name: "docker-host", valueName: "unix:///PATH|tcp://HOST:PORT",
+        help: "The Docker Engine API of deploy.driver: container (default: DOCKER_HOST, then unix:///var/run/docker.sock); tcp with DOCKER_TLS_VERIFY uses the certificates in DOCKER_CERT_PATH.",
+        defaultValue: nil)
+
     public static let evidenceRetention = ConfigOption(name: "evidence-retention", valueName: "DURATION",
         help: "Evidence older than this is pruned (one commit, index kept in step), checked daily; 0 keeps it forever.", defaultValue: "90d")
     public static let evidenceCompressAfter = ConfigOption(name: "evidence-compress-after", valueName: "DURATION",
@@ -146,6 +150,6 @@ public struct ConfigOption: Sendable {
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
         .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
-        .grant, .isolation, .isolationUIDs, .apiTokenFile, .adminListen, .dashboardTemplates,
+        .grant, .isolation, .isolationUIDs, .dockerHost, .apiTokenFile, .adminListen, .dashboardTemplates,
     ] + dataOptions + routerOptions
 }

@@ -84,6 +84,8 @@ public struct DeploymentReport: Sendable, Equatable, Codable {
     public var neutralization: [String]
     /// The environment's own database, when its spec has one.
     public var database: DatabaseUse?
+    /// The container driver's image (id and digests).
+    public var image: ContainerImageUse?
 
     public init(
         environment: String, environmentKind: EnvironmentKind, jobKind: String, pullRequest: Int?, sha: String,

@@ -36,12 +36,14 @@ public struct EnvironmentSpec: Sendable, Equatable {
     public var limits: Limits
     /// The environment's own database (`database:`), or nil for none.
     public var database: DatabaseSpec?
+    /// Staging and production: the public host a router serves them on (`route.host`).
+    public var route: Route?
 
     public init(
         file: String, kind: EnvironmentKind, name: String, match: Match, build: [BuildStep] = [],
         deploy: Deploy, health: Health? = nil, ttl: Duration? = nil, env: [EnvVar] = [],
         secrets: [SecretRef] = [], neutralize: Neutralization? = nil, promotion: Promotion? = nil,
-        artifacts: [String] = [], limits: Limits = Limits(), database: DatabaseSpec? = nil
+        artifacts: [String] = [], limits: Limits = Limits(), database: DatabaseSpec? = nil, route: Route? = nil
     ) {
         self.file = file
         self.kind = kind
@@ -58,6 +60,7 @@ public struct EnvironmentSpec: Sendable, Equatable {
         self.artifacts = artifacts
         self.limits = limits
         self.database = database
+        self.route = route
     }
 
     /// Which git state an environment follows.
@@ -89,7 +92,7 @@ public struct EnvironmentSpec: Sendable, Equatable {
     }
 
     public enum Driver: String, Sendable, CaseIterable {
-        case process, command, kubernetes
+        case process, command, container, kubernetes
     }
 
     public struct Deploy: Sendable, Equatable {
@@ -100,12 +103,16 @@ public struct EnvironmentSpec: Sendable, Equatable {
         public var teardown: String?
         /// command driver: the URL the environment answers on (may use `{{...}}` variables).
         public var url: String?
+        /// container driver: the image, port, resources and mode.
+        public var container: Container?
 
-        public init(driver: Driver = .process, run: String? = nil, teardown: String? = nil, url: String? = nil) {
+        public init(driver: Driver = .process, run: String? = nil, teardown: String? = nil, url: String? = nil,
+                    container: Container? = nil) {
             self.driver = driver
             self.run = run
             self.teardown = teardown
             self.url = url
+            self.container = container
         }
     }
 
