@@ -27,6 +27,12 @@ import Synchronization
 /// `deploymentStatuses(id:)`; `auto_inactive` as GitHub does it; 409 when `required_contexts`
 /// fail) and commit comments (`commitComments(sha:)`).
 ///
+/// For diagnostics it answers `GET /rate_limit` (`setRateLimit`), lists a repository hook's
+/// deliveries newest first with cursor pagination (`addHookDelivery`: guid, status code,
+/// redelivery flag) and records redeliveries (`redeliveries`, `redeliveredGUIDs(hookID:)`; each
+/// appears in the list as a new attempt ending with `setRedeliveryStatusCode`'s code), and `GET
+/// /app` lists the App's permissions (`setAppPermissions`).
+///
 /// Thread-safe: the state is behind one lock; handlers run on the server's threads.
 public final class FakeGitHub: Sendable {
     public let owner: String
