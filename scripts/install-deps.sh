@@ -8,7 +8,7 @@ PACKAGES=(
   pkg-config
   libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev zlib1g-dev
   git postgresql-15 python3 procps openssl coreutils
-  bubblewrap util-linux e2fsprogs systemd
+  bubblewrap util-linux e2fsprogs systemd chromium
   docker.io busybox-static iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -47,7 +47,7 @@ struct Sanitizer {
             case .columns(let name, let key, let columnRules):
                 let table = try resolve(name, label: label)
                 let (sql, params) = try update(table, key: key, rules: columnRules, label: label)
-                try SQLText.run("\(label) failed on \(table.display)", data: true, secrets: secrets) {
+                _ = try SQLText.run("\(label) failed on \(table.display)", data: true, secrets: secrets) {
                     try connection.run(sql, params)
                 }
             }

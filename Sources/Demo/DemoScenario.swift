@@ -39,7 +39,7 @@ public final class DemoScenario: @unchecked Sendable {
     ///     without waiting an hour); the wall clock by default.
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
                 store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
-                withDatabases: Bool = false, initialSnapshot: Bool = true,
+                withDatabases: Bool = false, initialSnapshot: Bool = true, apiToken: String? = nil,
                 prepare: ((ExampleRepository) throws -> Void)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -63,6 +63,13 @@ public final class DemoScenario: @unchecked Sendable {
         configuration.grants = GrantTable([Grant(name: "payments-test", source: .file(paymentsKeyFile), environments: ["preview", "staging"])]
                                           + extraGrants)
         configuration.runnerWorkers = 2
+        if let apiToken {
+            let file = directory + "/api-token"
+            guard FileManager.default.createFile(atPath: file, contents: Data(apiToken.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw DemoError("cannot write \(file)")
+            }
+            configuration.apiTokenFile = file
+        }
         // The demo runs the example app, which it wrote itself: sandboxed where the host allows it
         // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
         let capability = Isolation.probe()

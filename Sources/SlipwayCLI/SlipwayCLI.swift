@@ -25,6 +25,7 @@ public enum SlipwayCLI {
                 PlanCommand.command,
                 EnvCommand.command,
                 SnapshotCommand.command,
+                DashboardCommand.command,
                 EvidenceCommand.command,
                 DocsCommand.command,
                 versionCommand,

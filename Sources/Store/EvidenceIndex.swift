@@ -87,6 +87,28 @@ extension SQLStateStore {
         }
     }
 
+    public func evidence(environment: String?, since: Date?, before: (startedAt: Date, id: String)?, limit: Int) throws -> [EvidenceIndexEntry] {
+        var conditions: [String] = []
+        var parameters: [SQLValue] = []
+        if let environment {
+            conditions.append("environment = ?")
+            parameters.append(.text(environment))
+        }
+        if let since {
+            conditions.append("started_at >= ?")
+            parameters.append(.double(since.timeIntervalSince1970))
+        }
+        if let before {
+            conditions.append("(started_at < ? OR (started_at = ? AND id < ?))")
+            parameters += [.double(before.startedAt.timeIntervalSince1970), .double(before.startedAt.timeIntervalSince1970), .text(before.id)]
+        }
+        parameters.append(.int(Int64(limit)))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") + " "
+        return try inReadTransaction("page evidence") { x in
+            try x.rows("SELECT * FROM evidence \(filter)ORDER BY started_at DESC, id DESC LIMIT ?", parameters).map(Self.evidenceEntry)
+        }
+    }
+
     public func evidence(id: String) throws -> EvidenceIndexEntry? {
         try inReadTransaction("read evidence") { x in
             try x.rows("SELECT * FROM evidence WHERE id = ?", [.text(id)]).first.map(Self.evidenceEntry)

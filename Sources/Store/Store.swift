@@ -163,6 +163,9 @@ public protocol Store: AnyObject, Sendable {
 
     /// The newest records first, of one environment or of all.
     func evidence(environment: String?, limit: Int) throws -> [EvidenceIndexEntry]
+    /// Newest first, optionally only records started at or after `since` and strictly before the
+    /// position `before` (`started_at`, `id`): keyset pagination for the API.
+    func evidence(environment: String?, since: Date?, before: (startedAt: Date, id: String)?, limit: Int) throws -> [EvidenceIndexEntry]
 
     func evidence(id: String) throws -> EvidenceIndexEntry?
 

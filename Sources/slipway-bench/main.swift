@@ -3,6 +3,7 @@ import Foundation
 // slipway-bench: benchmarks that print figures (not timed tests).
 //   slipway-bench plan [--prs N] [--refs N]
 //   slipway-bench loop [--events N] [--example DIR]
+//   slipway-bench data --admin CONNINFO --production CONNINFO --work DIR (scripts/bench/data.sh)
 //   slipway-bench soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit SECONDS]
 //   (slipway-bench soak-bot ...: the bot side of `soak`, started by it as a child process)
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -43,6 +44,20 @@ case "soak":
         FileHandle.standardError.write(Data("slipway-bench: \(error)\n".utf8))
         exit(1)
     }
+case "data":
+    func value(_ name: String) -> String {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+            FileHandle.standardError.write(Data("slipway-bench data: \(name) is required\n".utf8))
+            exit(2)
+        }
+        return arguments[index + 1]
+    }
+    do {
+        try DataBenchmark.run(admin: value("--admin"), production: value("--production"), work: value("--work"))
+    } catch {
+        FileHandle.standardError.write(Data("slipway-bench data: \(error)\n".utf8))
+        exit(1)
+    }
 case "soak-bot":
     func text(_ name: String) -> String {
         guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
@@ -59,6 +74,6 @@ case "soak-bot":
         exit(1)
     }
 default:
-    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR] | soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit S]\n".utf8))
+    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR] | soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit S] | data --admin C --production C --work DIR\n".utf8))
     exit(2)
 }

@@ -241,6 +241,11 @@ final class GatedStore: Store, @unchecked Sendable {
         return try base.evidence(environment: environment, limit: limit)
     }
 
+    func evidence(environment: String?, since: Date?, before: (startedAt: Date, id: String)?, limit: Int) throws -> [EvidenceIndexEntry] {
+        try gate.pass()
+        return try base.evidence(environment: environment, since: since, before: before, limit: limit)
+    }
+
     @discardableResult
     func evidence(id: String) throws -> EvidenceIndexEntry? {
         try gate.pass()

@@ -24,6 +24,8 @@ public final class BotApplication: @unchecked Sendable {
     public let metrics: Metrics
     public let logger: Logger
     private let server: HTTPServer
+    /// The API, dashboard and metrics listener (`--admin-listen`), when there is one.
+    private let adminServer: HTTPServer?
     private let workers: DeliveryWorkers
     /// Nil in journal-only mode (no `--repo`).
     public let reconciler: Reconciler?
@@ -55,6 +57,8 @@ public final class BotApplication: @unchecked Sendable {
         var pullRequestSource: ForgePullRequestSource?
         /// `snapshot.every`: nil without a production source or a schedule.
         var snapshotSchedule: SnapshotSchedule?
+        /// Where evidence folders open on the forge (nil without one).
+        var evidenceBaseURL: String?
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -103,7 +107,7 @@ public final class BotApplication: @unchecked Sendable {
                                               onPullRequest: { pipeline.promotions.labeled($0) }) }
             }
             ?? LoggingDeliveryHandler()
-        return BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
+        return try BotApplication(instance: instance, configuration: configuration, store: store, logger: logger, handler: chosen,
                               pipeline: pipeline, metrics: metrics, reconcileLoop: loop)
     }
 
@@ -208,11 +212,11 @@ public final class BotApplication: @unchecked Sendable {
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
                         retention: retention, promotions: promotions, repository: repository, pullRequestSource: source,
-                        snapshotSchedule: schedule)
+                        snapshotSchedule: schedule, evidenceBaseURL: evidenceBaseURL)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
-         pipeline: Pipeline?, metrics: Metrics, reconcileLoop: ReconcileLoop?) {
+         pipeline: Pipeline?, metrics: Metrics, reconcileLoop: ReconcileLoop?) throws {
         self.metrics = metrics
         self.reconcileLoop = reconcileLoop
         self.instance = instance
@@ -269,7 +273,24 @@ public final class BotApplication: @unchecked Sendable {
         })
         let forgeClient = pipeline?.forgeClient
         let forgeQueue = pipeline?.forgeQueue
-        router.get("/metrics") { _ in
+        // The read API and the dashboard, with the operator's token; on the admin listener
+        // (with /metrics) when there is one.
+        var adminRouter = Router()
+        let access = try configuration.apiTokenFile.map { try APIAccess.load(file: $0) }
+        if let access {
+            let api = ReadAPI(store: store, repository: pipeline?.repository, defaultBranch: configuration.defaultBranch, access: access,
+                              evidenceBaseURL: pipeline?.evidenceBaseURL)
+            let dashboard = Dashboard(api: api, repositoryName: configuration.forge.repository?.description ?? pipeline?.repository.displaySource ?? "slipway",
+                                      templateDirectory: configuration.dashboardTemplates)
+            if configuration.adminListen != nil {
+                api.register(into: &adminRouter)
+                dashboard.register(into: &adminRouter)
+            } else {
+                api.register(into: &router)
+                dashboard.register(into: &router)
+            }
+        }
+        let metricsHandler: Router.Handler = { _ in
             let depth = try? store.journalDepth()
             // Every state, so a gauge drops to 0 instead of vanishing.
             let jobs = (try? store.jobCounts()).map { counts in
@@ -281,6 +302,19 @@ public final class BotApplication: @unchecked Sendable {
             }
             text += Metrics.renderProcess()
             return HTTPResponse(status: 200, body: Data(text.utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if let admin = configuration.adminListen {
+            adminRouter.get("/metrics", metricsHandler)
+            var adminConfig = HTTPServer.Configuration()
+            adminConfig.host = admin.host
+            adminConfig.port = admin.port
+            adminConfig.maxBodySize = 64 * 1024
+            adminConfig.connectionTimeout = configuration.connectionTimeout
+            adminConfig.workerThreads = 4
+            adminServer = HTTPServer(configuration: adminConfig, handler: adminRouter.handler)
+        } else {
+            router.get("/metrics", metricsHandler)
+            adminServer = nil
         }
         var serverConfig = HTTPServer.Configuration()
         serverConfig.host = configuration.listenHost
@@ -327,6 +361,7 @@ public final class BotApplication: @unchecked Sendable {
         }
         storeRetention.start()
         try server.start()
+        try adminServer?.start()
         workers.start()
         startupRedelivery?.start()
         diagnosticsMonitor?.start()
@@ -359,6 +394,8 @@ public final class BotApplication: @unchecked Sendable {
 
     /// The bound port (useful with port 0).
     public var port: UInt16 { server.port }
+    /// The admin listener's bound port (nil without `--admin-listen`).
+    public var adminPort: UInt16? { adminServer?.port }
 
     /// Stops intake (no new connections), waits for in-flight requests and deliveries. Idempotent.
     public func stop() {
@@ -368,6 +405,7 @@ public final class BotApplication: @unchecked Sendable {
         lock.unlock()
         logger.info("slipway stopping")
         server.stop()
+        adminServer?.stop()
         workers.stop()
         reconcileLoop?.stop()
         pipeline?.runner.stop()

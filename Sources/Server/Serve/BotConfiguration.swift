@@ -52,6 +52,12 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var isolationUIDs: (base: UInt32, count: UInt32) = (200_000, 10_000)
     /// Databases, snapshots and the mail catch-all (`databases:`, `snapshot:`, `mail-catchall`).
     public var data = DataSettings()
+    /// The read API's and the dashboard's token file (nil: both off).
+    public var apiTokenFile: String?
+    /// A second listener for the API, dashboard and metrics.
+    public var adminListen: (host: String, port: UInt16)?
+    /// The operator's dashboard templates.
+    public var dashboardTemplates: String?
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -183,6 +189,16 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             }
             configuration.forgeHookID = id
         }
+        configuration.apiTokenFile = source.value(.apiTokenFile)
+        if let file = configuration.apiTokenFile { _ = try APIAccess.load(file: file) }
+        if let text = source.value(.adminListen) {
+            let (host, port) = try parseListen(text)
+            configuration.adminListen = (host, port)
+            guard configuration.apiTokenFile != nil else {
+                throw ConfigError("--admin-listen serves the API and the dashboard, which need --api-token-file")
+            }
+        }
+        configuration.dashboardTemplates = source.value(.dashboardTemplates)
         return configuration
     }
 

@@ -108,6 +108,13 @@ public struct ConfigOption: Sendable {
     public static let mailCatchall = ConfigOption(name: "mail-catchall", valueName: "smtp://HOST:PORT",
         help: "Where neutralized environments send mail (mail: catch-all); without it such environments are refused.", defaultValue: nil)
 
+    public static let apiTokenFile = ConfigOption(name: "api-token-file", valueName: "FILE",
+        help: "File holding the bearer token of the read API (/api/v1/...) and the dashboard (/); without it both are off. At least 16 bytes. Never printed.", defaultValue: nil)
+    public static let adminListen = ConfigOption(name: "admin-listen", valueName: "HOST:PORT",
+        help: "A second listener for the API, the dashboard and /metrics (they then leave the webhook listener).", defaultValue: nil)
+    public static let dashboardTemplates = ConfigOption(name: "dashboard-templates", valueName: "DIR",
+        help: "The operator's dashboard templates (index.html, evidence.html) instead of the repository's templates/dashboard/ or the built-in ones.", defaultValue: nil)
+
     /// Options of commands that work on databases (`snapshot`, `env refresh`).
     public static let dataOptions: [ConfigOption] = [
         .databaseAdmin, .databaseProduction, .databaseTools, .databaseAppHost, .snapshotEvery, .snapshotKeep, .mailCatchall,
@@ -121,6 +128,6 @@ public struct ConfigOption: Sendable {
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID, .forgeHookID,
         .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
-        .grant, .isolation, .isolationUIDs,
+        .grant, .isolation, .isolationUIDs, .apiTokenFile, .adminListen, .dashboardTemplates,
     ] + dataOptions
 }
