@@ -82,8 +82,12 @@ let package = Package(
         // with TLS, through the libcurl wrapper: images, containers, Swarm services; a tar writer.
         .target(name: "Docker", dependencies: ["HTTPClient", "HTTPTypes"], swiftSettings: swiftSettings),
 
+        // Preview URLs: environments routed by host through Caddy, programmed over its admin API
+        // (the EnvironmentRouter protocol lives in Runner, where the deploy drivers call it).
+        .target(name: "Router", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "Runner", "SlipwayCore"], swiftSettings: swiftSettings),
+
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Data", "Reconcile", "Runner", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPClient", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Data", "Reconcile", "Runner", "Router", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPClient", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // A throwaway PostgreSQL cluster (initdb, pg_ctl) for the demo and the tests.
         .target(name: "LocalPostgres", dependencies: [], swiftSettings: swiftSettings),
@@ -101,7 +105,7 @@ let package = Package(
         .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
-        .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres", "Docker"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres", "Docker", "HTTPClient"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         // Runs the CLI in-process for the test targets that exercise commands.
         .target(name: "CLITestSupport", dependencies: ["SlipwayCLI", "CommandLineKit"], path: "Tests/CLITestSupport", swiftSettings: swiftSettings),
@@ -125,6 +129,7 @@ let package = Package(
         .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RouterTests", dependencies: ["Router", "Runner", "HTTPClient", "HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "FakeGitHub", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -10,6 +10,7 @@ PACKAGES=(
   git postgresql-15 python3 procps openssl coreutils
   bubblewrap util-linux e2fsprogs systemd chromium
   docker.io busybox-static iproute2
+  caddy
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(wrk nginx-light)

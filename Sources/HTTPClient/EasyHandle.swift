@@ -2,11 +2,13 @@ internal import CCurl
 import Foundation
 
 /// Owns one libcurl easy handle (`curl_easy_init` / `curl_easy_cleanup`), its header list
-/// (`curl_slist_append` / `curl_slist_free_all`) and its error buffer, for one request.
+/// and resolve lists (`curl_slist_append` / `curl_slist_free_all`) and its error buffer, for one
+/// request.
 /// Not safe to share between threads: `HTTPClient` makes one per call.
 final class EasyHandle {
     private let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     /// Fails with the `CURLcode` of a failing `curl_global_init`, or nil when `curl_easy_init`
@@ -25,6 +27,7 @@ final class EasyHandle {
     deinit {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(resolveList)
         errorBuffer.deallocate()
     }
 
@@ -62,6 +65,21 @@ final class EasyHandle {
 
     /// Replaces the request header list (lines such as `Name: value`, `Name;`, `Expect:`).
     func setHeaders(_ lines: [String]) throws(SetupFailure) {
+        let list = try Self.makeList(lines)
+        curl_slist_free_all(headerList)
+        headerList = list
+        try check(slipway_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "CURLOPT_HTTPHEADER")
+    }
+
+    /// Replaces the fixed name resolutions (`HOST:PORT:ADDRESS` entries, CURLOPT_RESOLVE).
+    func setResolve(_ entries: [String]) throws(SetupFailure) {
+        let list = try Self.makeList(entries)
+        curl_slist_free_all(resolveList)
+        resolveList = list
+        try check(slipway_curl_easy_setopt_slist(handle, CURLOPT_RESOLVE, list), "CURLOPT_RESOLVE")
+    }
+
+    private static func makeList(_ lines: [String]) throws(SetupFailure) -> UnsafeMutablePointer<curl_slist>? {
         var list: UnsafeMutablePointer<curl_slist>?
         for line in lines {
             guard let appended = curl_slist_append(list, line) else {
@@ -70,9 +88,7 @@ final class EasyHandle {
             }
             list = appended
         }
-        curl_slist_free_all(headerList)
-        headerList = list
-        try check(slipway_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "CURLOPT_HTTPHEADER")
+        return list
     }
 
     /// Installs the body and header callbacks, both receiving `collector` (kept alive by the caller

@@ -100,6 +100,12 @@ public final class HTTPClient: Sendable {
             if let path = tls.certificatePath { try easy.set(CURLOPT_SSLCERT, path, "CURLOPT_SSLCERT") }
             if let path = tls.privateKeyPath { try easy.set(CURLOPT_SSLKEY, path, "CURLOPT_SSLKEY") }
         }
+        if !request.resolve.isEmpty {
+            guard request.resolve.allSatisfy(Self.isValidResolveEntry) else {
+                throw EasyHandle.SetupFailure(function: "a resolve entry that is not HOST:PORT:ADDRESS", code: CURLE_BAD_FUNCTION_ARGUMENT.rawValue)
+            }
+            try easy.setResolve(request.resolve)
+        }
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         try easy.set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
@@ -148,6 +154,14 @@ public final class HTTPClient: Sendable {
     private static func milliseconds(_ seconds: Double) -> Int {
         guard seconds.isFinite else { return 0 }
         return max(1, Int((seconds * 1000).rounded()))
+    }
+
+    /// `HOST:PORT:ADDRESS` with a numeric port, no line break and no leading `-` (which would
+    /// remove an entry instead of adding one).
+    private static func isValidResolveEntry(_ entry: String) -> Bool {
+        let parts = entry.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 && !parts[0].isEmpty && !entry.hasPrefix("-") && UInt16(parts[1]) != nil
+            && !parts[2].isEmpty && isValidField(entry)
     }
 
     private static func isValidField(_ text: String) -> Bool {

@@ -26,6 +26,10 @@ public struct HTTPClientRequest: Sendable {
     /// A private CA and a client certificate for an `https` URL; nil uses the system's CAs and
     /// presents no client certificate.
     public var tls: HTTPClientTLSFiles?
+    /// Fixed name resolutions, each `HOST:PORT:ADDRESS` (`CURLOPT_RESOLVE`, as `curl --resolve`):
+    /// a request to `HOST:PORT` connects to `ADDRESS` while the URL, the `Host` header and TLS
+    /// (SNI, certificate name check) keep `HOST`. For reaching a virtual host without DNS.
+    public var resolve: [String]
 
     /// The default `maxResponseBytes`: 16 MiB.
     public static let defaultMaxResponseBytes = 16 * 1024 * 1024
@@ -39,7 +43,8 @@ public struct HTTPClientRequest: Sendable {
         timeout: Double = 30,
         maxResponseBytes: Int = HTTPClientRequest.defaultMaxResponseBytes,
         unixSocketPath: String? = nil,
-        tls: HTTPClientTLSFiles? = nil
+        tls: HTTPClientTLSFiles? = nil,
+        resolve: [String] = []
     ) {
         self.method = method
         self.url = url
@@ -50,5 +55,6 @@ public struct HTTPClientRequest: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.unixSocketPath = unixSocketPath
         self.tls = tls
+        self.resolve = resolve
     }
 }

@@ -116,6 +116,12 @@ final class DemoRun: @unchecked Sendable {
         say("  git -C \(scenario.repository.path) show main:docs/llm/overview.md           # generated LLM docs")
         say("  slipway deliveries list --work-dir \(directory)/bot                          # the webhook journal")
         say("  slipway env list --work-dir \(directory)/bot")
+        say("")
+        say("The demo serves environments on loop-back ports with the process driver. On a server, turn on")
+        say("  public URLs:  serve --router caddy --preview-domain preview.example.com --tls acme   (docs/routing.md)")
+        say("  containers:   deploy: { driver: container, build: { dockerfile: Dockerfile }, port: 8080 } in a spec,")
+        say("                with a Docker Engine at --docker-host (docs/docker.md)")
+        say("  the dashboard: serve --api-token-file FILE, then `slipway dashboard link` (docs/api.md)")
         return 0
     }
 

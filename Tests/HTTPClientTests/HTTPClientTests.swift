@@ -53,6 +53,22 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("a resolve entry sends a name's requests to a fixed address, keeping the name in Host; a malformed one is refused")
+    func resolveEntries() throws {
+        try withServer(handler: { request in
+            HTTPResponse(status: 200, body: request.headers["Host"] ?? "-")
+        }) { base in
+            let port = base.split(separator: ":").last.map(String.init) ?? ""
+            let response = try client.send(HTTPClientRequest(url: "http://app.invalid:\(port)/", resolve: ["app.invalid:\(port):127.0.0.1"]))
+            #expect(response.bodyText == "app.invalid:\(port)")
+            for bad in ["app.invalid:127.0.0.1", "-app.invalid:\(port)", "app.invalid:x:127.0.0.1", "app.invalid:\(port):127.0.0.1\nX: y"] {
+                #expect(throws: HTTPClientError.self, "\(bad)") {
+                    try client.send(HTTPClientRequest(url: "http://app.invalid:\(port)/", resolve: [bad]))
+                }
+            }
+        }
+    }
+
     @Test("repeated response headers are all kept and found under any spelling")
     func responseHeaders() throws {
         try withServer(handler: { _ in

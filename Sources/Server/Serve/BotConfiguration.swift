@@ -58,6 +58,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var adminListen: (host: String, port: UInt16)?
     /// The operator's dashboard templates.
     public var dashboardTemplates: String?
+    /// Preview URLs through Caddy (`--router`, `--preview-domain`, `--tls`, ...).
+    public var router = RouterSettings()
     /// The shortest webhook secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
@@ -199,6 +201,7 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             }
         }
         configuration.dashboardTemplates = source.value(.dashboardTemplates)
+        configuration.router = try RouterSettings.resolve(source, grants: configuration.grants)
         return configuration
     }
 

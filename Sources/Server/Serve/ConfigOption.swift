@@ -114,6 +114,27 @@ public struct ConfigOption: Sendable {
         help: "A second listener for the API, the dashboard and /metrics (they then leave the webhook listener).", defaultValue: nil)
     public static let dashboardTemplates = ConfigOption(name: "dashboard-templates", valueName: "DIR",
         help: "The operator's dashboard templates (index.html, evidence.html) instead of the repository's templates/dashboard/ or the built-in ones.", defaultValue: nil)
+    public static let router = ConfigOption(name: "router", valueName: "caddy|none",
+        help: "How environments get URLs a reviewer can open: caddy (Slipway programs Caddy's admin API; needs --preview-domain) or none (loop-back URLs).", defaultValue: "none")
+    public static let previewDomain = ConfigOption(name: "preview-domain", valueName: "DOMAIN",
+        help: "Previews are served at https://<env>.<DOMAIN> (point *.DOMAIN at Caddy); staging and production may name their own host in their spec.", defaultValue: nil)
+    public static let caddyAdmin = ConfigOption(name: "caddy-admin", valueName: "URL",
+        help: "Caddy's admin API: http://127.0.0.1:PORT, http://[::1]:PORT or unix//PATH (loopback or a Unix socket only).", defaultValue: "http://127.0.0.1:2019")
+    public static let routerListen = ConfigOption(name: "router-listen", valueName: "HOST:PORT",
+        help: "The address of Slipway's own server in Caddy (its other servers are left alone).", defaultValue: ":443")
+    public static let tls = ConfigOption(name: "tls", valueName: "internal|acme|files",
+        help: "Certificates for the environments' hosts: acme (public, on demand, only for live environments), internal (Caddy's local CA: tests, the demo) or files (--tls-cert-file and --tls-key-file, e.g. a wildcard).", defaultValue: "acme")
+    public static let tlsCertFile = ConfigOption(name: "tls-cert-file", valueName: "FILE",
+        help: "With --tls files: the certificate (PEM, usually *.preview-domain) Caddy loads.", defaultValue: nil)
+    public static let tlsKeyFile = ConfigOption(name: "tls-key-file", valueName: "FILE",
+        help: "With --tls files: its private key (PEM), read by Caddy, never by Slipway.", defaultValue: nil)
+    public static let previewAuth = ConfigOption(name: "preview-auth", valueName: "GRANT",
+        help: "Put previews behind basic auth with the user:password held by this grant (hashed with bcrypt for Caddy; never printed).", defaultValue: nil)
+
+    /// Options of the preview router (`--router caddy`).
+    public static let routerOptions: [ConfigOption] = [
+        .router, .previewDomain, .caddyAdmin, .routerListen, .tls, .tlsCertFile, .tlsKeyFile, .previewAuth,
+    ]
 
     /// Options of commands that work on databases (`snapshot`, `env refresh`).
     public static let dataOptions: [ConfigOption] = [
@@ -129,5 +150,5 @@ public struct ConfigOption: Sendable {
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID, .forgeHookID,
         .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
         .grant, .isolation, .isolationUIDs, .apiTokenFile, .adminListen, .dashboardTemplates,
-    ] + dataOptions
+    ] + dataOptions + routerOptions
 }
