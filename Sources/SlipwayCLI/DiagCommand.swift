@@ -22,8 +22,9 @@ enum DiagCommand {
             (write needed), forge.rate-limit (warn under 10 %), forge.webhook (the last
             deliveries of --forge-hook-id); git.fetch, git.push; store.open, store.latency,
             store.schema, store.size, store.backlog; drivers.isolation, drivers.database (with
-            databases.admin); disk.work-dir (fail under 1 GiB or 2 %, warn under 5 GiB or
-            10 %); environment.NAME for each live environment (failed, or its URL not answering).
+            databases.admin), drivers.caddy (with --router caddy); disk.work-dir (fail under
+            1 GiB or 2 %, warn under 5 GiB or 10 %); environment.NAME for each live environment
+            (failed, or its URL not answering).
 
             Exit status: 0 every check passed, 1 at least one warned, 2 at least one failed.
             `serve` runs the same checks hourly and shows the latest report in /readyz ("diag").

@@ -1,6 +1,9 @@
 import Crypto
 import FakeGitHub
 import Forge
+import HTTPServer
+import HTTPTypes
+import Router
 import Foundation
 import Runner
 import Server
@@ -274,6 +277,27 @@ struct DiagnosticsTests {
         #expect(harness.run().check("drivers.isolation")?.status == .fail)
         harness.configuration.isolation = .none
         #expect(harness.run().check("drivers.isolation")?.status == .warn)
+    }
+
+    @Test("with --router caddy, drivers.caddy passes when the admin API answers GET /config/ and fails when nothing listens")
+    func caddy() throws {
+        let harness = try DiagnosticsHarness()
+        #expect(harness.run().check("drivers.caddy") == nil, "no check without --router caddy")
+        // Caddy's admin API, as far as the check is concerned: 200 on GET /config/.
+        let admin = HTTPServer(configuration: HTTPServer.Configuration(host: "127.0.0.1", port: 0, workerThreads: 1, shutdownTimeout: 2)) { request in
+            request.path == "/config/" ? HTTPResponse(status: 200, body: Data("{}".utf8), contentType: "application/json")
+                : HTTPResponse(status: 404, body: "not found\n")
+        }
+        try admin.start()
+        defer { admin.stop() }
+        harness.configuration.router.kind = .caddy
+        harness.configuration.router.caddyAdmin = try CaddyAdminEndpoint(parsing: "http://127.0.0.1:\(admin.port)")
+        let passing = try #require(harness.run().check("drivers.caddy"))
+        #expect(passing.status == .pass, "\(passing.reason)")
+        harness.configuration.router.caddyAdmin = try CaddyAdminEndpoint(parsing: "http://127.0.0.1:9")
+        let failing = try #require(harness.run().check("drivers.caddy"))
+        #expect(failing.status == .fail)
+        #expect(failing.fix?.contains("--caddy-admin") == true)
     }
 
     @Test("no webhook secret fails config.webhook-secret, and the secret never appears in the report")

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import HTTPClient
+import Router
 import Runner
 import SlipwayCore
 import Store
@@ -23,11 +24,31 @@ extension Diagnostics {
                 return .pass("builds and apps run sandboxed (own uid, namespaces, limits)")
             }
         }]
-        // Docker and Caddy have no settings yet: nothing to check for them.
+        // Docker has no settings of the bot yet: nothing to check for it.
         if let admin = configuration.data.admin {
             checks.append(check("drivers.database", "drivers") { databaseFinding(admin) })
         }
+        if configuration.router.kind == .caddy, let endpoint = configuration.router.caddyAdmin {
+            checks.append(check("drivers.caddy", "drivers") { caddyFinding(endpoint) })
+        }
         return checks
+    }
+
+    /// `--router caddy`: Caddy's admin API answers `GET /config/` (it has no authentication,
+    /// which is why Slipway only talks to it on loopback or a Unix socket).
+    func caddyFinding(_ endpoint: CaddyAdminEndpoint) -> Finding {
+        let request = HTTPClientRequest(method: "GET", url: endpoint.baseURL + "/config/", connectTimeout: min(2, thresholds.probeTimeout),
+                                        timeout: thresholds.probeTimeout, maxResponseBytes: 4 << 20, unixSocketPath: endpoint.unixSocketPath)
+        let fix = "start Caddy (`systemctl start caddy`) with its admin API at \(endpoint) (`admin` in the Caddyfile), or fix --caddy-admin"
+        do {
+            let response = try HTTPClient(followRedirects: false, userAgent: "slipway-diag").send(request)
+            guard response.status == 200 else {
+                return .fail("\(endpoint) answered GET /config/ with \(response.status): it is not Caddy's admin API, or refuses it", fix: fix)
+            }
+            return .pass("Caddy's admin API answers at \(endpoint)")
+        } catch {
+            return .fail("Caddy's admin API at \(endpoint) does not answer: \(error)", fix: fix)
+        }
     }
 
     func databaseFinding(_ admin: Grant.Source) -> Finding {
