@@ -70,7 +70,7 @@ struct HookDeliveriesTests {
         #expect(unknown.kind == .notFound)
     }
 
-    @Test("an App's permissions are read from GET /app; token credentials have none")
+    @Test("with token credentials there is no App to read permissions from (the App case: DiagnosticsTests)")
     func appPermissions() throws {
         let harness = try Harness()
         #expect(try harness.client.authenticatedApp() == nil)
