@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "Router", dependencies: ["HTTPClient", "HTTPTypes", "Crypto", "Runner", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Wiring: webhook ingress -> journal -> workers; health, readiness and metrics.
-        .target(name: "Server", dependencies: ["Data", "Reconcile", "Docker", "Runner", "Router", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Data", "Reconcile", "Docker", "Runner", "Router", "Forge", "Evidence", "Docs", "Store", "HTTPServer", "HTTPClient", "HTTPTypes", "Crypto", "YAML", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // A throwaway PostgreSQL cluster (initdb, pg_ctl) for the demo and the tests.
         .target(name: "LocalPostgres", dependencies: [], swiftSettings: swiftSettings),
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Postgres", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Crypto", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Runner", "Crypto", "LocalPostgres", "HTTPServer", "Router", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "Docker", "HTTPClient", "HTTPServer", "HTTPTypes", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
@@ -130,6 +130,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Docker", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router", "Runner", "HTTPClient", "HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["CLITestSupport", "SlipwayCLI", "CommandLineKit", "HTTPClient", "HTTPTypes", "Crypto", "Store", "FakeGitHub", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

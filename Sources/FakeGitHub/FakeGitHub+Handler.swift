@@ -62,6 +62,9 @@ extension FakeGitHub {
         if request.path == "/user", request.method == "GET" {
             return authenticatedUser(grant)
         }
+        if request.path == "/rate_limit", request.method == "GET" {
+            return rateLimitJSON()
+        }
         guard request.path.hasPrefix(repoPrefix + "/") else { return Self.message(404, "Not Found") }
         let rest = Array(parts.dropFirst(4)) // after "", "repos", owner, repo
         let scope: Scope = switch (rest.first, rest.count > 2 ? rest[2] : nil) {
@@ -71,6 +74,7 @@ extension FakeGitHub {
         case ("commits", _): .contents
         case ("deployments", _): .deployments
         case ("collaborators", _): .metadata
+        case ("hooks", _): .webhooks
         default: .issues
         }
         if let status = grant.denied[scope] {
@@ -120,6 +124,10 @@ extension FakeGitHub {
             return createDeploymentStatus(request, id: rest[1], login: grant.login)
         case ("GET", 3, "collaborators") where rest[2] == "permission":
             return permission(rest[1])
+        case ("GET", 3, "hooks") where rest[2] == "deliveries":
+            return listHookDeliveries(request, hook: rest[1])
+        case ("POST", 5, "hooks") where rest[2] == "deliveries" && rest[4] == "attempts":
+            return redeliver(hook: rest[1], delivery: rest[3])
         default:
             return Self.message(404, "Not Found")
         }
@@ -185,8 +193,7 @@ extension FakeGitHub {
                      "html_url": "https://github.com/apps/\(app.slug)", "description": "", "external_url": "https://example.com",
                      "created_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
                      "updated_at": Self.iso8601(Date(timeIntervalSince1970: 1_767_225_600)),
-                     "permissions": ["issues": "write", "statuses": "write", "pull_requests": "write", "metadata": "read", "checks": "read",
-                                     "deployments": "write", "contents": "write"],
+                     "permissions": app.permissions,
                      "events": ["pull_request", "push"]])
     }
 
@@ -333,7 +340,17 @@ extension FakeGitHub {
     private func permission(_ login: String) -> HTTPResponse {
         let permission = state.withLock { $0.permissions[login] } ?? "none"
         let simple = ["maintain": "write", "triage": "read"][permission] ?? permission
-        return .jsonObject(["permission": simple, "role_name": permission, "user": ["login": login]])
+        // `repository-collaborator-permission`: the user is a `nullable-collaborator`.
+        let api = "\(baseURL)/users/\(login)"
+        let user: [String: Any] = [
+            "login": login, "id": 1, "node_id": "U_1", "avatar_url": "", "gravatar_id": "", "url": api,
+            "html_url": "https://github.com/\(login)", "followers_url": api + "/followers", "following_url": api + "/following",
+            "gists_url": api + "/gists", "starred_url": api + "/starred", "subscriptions_url": api + "/subscriptions",
+            "organizations_url": api + "/orgs", "repos_url": api + "/repos", "events_url": api + "/events",
+            "received_events_url": api + "/received_events", "type": login.hasSuffix("[bot]") ? "Bot" : "User", "site_admin": false,
+            "role_name": permission,
+        ]
+        return .jsonObject(["permission": simple, "role_name": permission, "user": user])
     }
 
     // MARK: Helpers

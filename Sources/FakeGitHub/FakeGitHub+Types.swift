@@ -50,6 +50,8 @@ extension FakeGitHub {
         case deployments
         /// Repository contents: commit comments (`commits/{sha}/comments`).
         case contents
+        /// Repository webhooks and their deliveries (`hooks/...`).
+        case webhooks = "repository_hooks"
     }
 
     /// A token the fake accepts: the login it acts as, and scopes refused with 403 or 404.
@@ -170,5 +172,47 @@ extension FakeGitHub {
         public var publicKeyPEM: String
         public var installationID: Int
         public var tokenLifetime: Double
+        /// What `GET /app` lists as the App's permissions (`setAppPermissions`).
+        public var permissions: [String: String] = App.defaultPermissions
+
+        /// Every permission Slipway uses, as an App that was set up right has them.
+        public static let defaultPermissions = ["issues": "write", "statuses": "write", "pull_requests": "write", "metadata": "read",
+                                                "checks": "read", "deployments": "write", "contents": "write",
+                                                "repository_hooks": "write"]
+    }
+
+    /// A delivery of a repository webhook (`repos/list-webhook-deliveries`' `hook-delivery-item`).
+    public struct HookDelivery: Sendable, Equatable {
+        public var id: Int
+        /// The `X-GitHub-Delivery` id (shared by a delivery and its redeliveries).
+        public var guid: String
+        public var deliveredAt: Date
+        public var redelivery: Bool
+        public var statusCode: Int
+        public var status: String
+        public var event: String
+        public var action: String?
+    }
+
+    /// A redelivery the fake was asked for.
+    public struct Redelivery: Sendable, Equatable {
+        public var hookID: Int
+        /// The delivery named in the request.
+        public var deliveryID: Int
+        public var guid: String
+
+        public init(hookID: Int, deliveryID: Int, guid: String) {
+            self.hookID = hookID
+            self.deliveryID = deliveryID
+            self.guid = guid
+        }
+    }
+
+    /// The core rate limit `GET /rate_limit` reports.
+    public struct RateLimit: Sendable, Equatable {
+        public var limit: Int
+        public var remaining: Int
+        /// Epoch seconds.
+        public var reset: Int
     }
 }

@@ -27,6 +27,12 @@ import Synchronization
 /// `deploymentStatuses(id:)`; `auto_inactive` as GitHub does it; 409 when `required_contexts`
 /// fail) and commit comments (`commitComments(sha:)`).
 ///
+/// For diagnostics it answers `GET /rate_limit` (`setRateLimit`), lists a repository hook's
+/// deliveries newest first with cursor pagination (`addHookDelivery`: guid, status code,
+/// redelivery flag) and records redeliveries (`redeliveries`, `redeliveredGUIDs(hookID:)`; each
+/// appears in the list as a new attempt ending with `setRedeliveryStatusCode`'s code), and `GET
+/// /app` lists the App's permissions (`setAppPermissions`).
+///
 /// Thread-safe: the state is behind one lock; handlers run on the server's threads.
 public final class FakeGitHub: Sendable {
     public let owner: String
@@ -55,6 +61,15 @@ public final class FakeGitHub: Sendable {
         /// Oldest first.
         var deploymentStatuses: [DeploymentStatus] = []
         var commitComments: [CommitComment] = []
+        /// Repository webhooks by id (`addHook`), with their deliveries, newest last.
+        var hooks: [Int: [HookDelivery]] = [:]
+        /// Every redelivery asked for (`POST .../attempts`), in order.
+        var redeliveries: [Redelivery] = []
+        /// The status code a redelivery the fake is asked for ends with (GitHub re-sends the
+        /// payload to the hook's URL; the fake only records it).
+        var redeliveryStatusCode = 200
+        /// `GET /rate_limit`'s core figures.
+        var rateLimit = RateLimit(limit: 5000, remaining: 4990, reset: 1_767_229_200)
         var failures: [(failure: Failure, pathContains: String?)] = []
         var outage: (failure: Failure, pathContains: String?)?
         var requests: [RecordedRequest] = []
@@ -204,6 +219,60 @@ public final class FakeGitHub: Sendable {
     @discardableResult
     public func addComment(issue: Int, body: String, login: String = "alice") -> Int {
         state.withLock { state in state.addComment(issue: issue, body: body, login: login).id }
+    }
+
+    // MARK: Webhooks and rate limit
+
+    /// A repository webhook `id` with no deliveries yet (listing an unknown hook is a 404).
+    public func addHook(_ id: Int) {
+        state.withLock { state in if state.hooks[id] == nil { state.hooks[id] = [] } }
+    }
+
+    /// Records a delivery of hook `hookID` (created if needed): `guid` is the `X-GitHub-Delivery`
+    /// id, `statusCode` what the bot answered (0 or a 5xx when it could not be reached).
+    /// Returns the delivery's id (the one a redelivery names).
+    @discardableResult
+    public func addHookDelivery(hookID: Int, guid: String, statusCode: Int, event: String = "push", action: String? = nil,
+                                redelivery: Bool = false, deliveredAt: Date? = nil) -> Int {
+        state.withLock { state in
+            state.nextID += 1
+            let status = (200..<300).contains(statusCode) ? "OK" : statusCode == 0 ? "failed to connect" : "Invalid HTTP Response: \(statusCode)"
+            let delivery = HookDelivery(id: state.nextID, guid: guid, deliveredAt: deliveredAt ?? now(), redelivery: redelivery,
+                                        statusCode: statusCode, status: status, event: event, action: action)
+            state.hooks[hookID, default: []].append(delivery)
+            return delivery.id
+        }
+    }
+
+    /// The deliveries of hook `hookID`, oldest first (redeliveries the bot asked for included).
+    public func hookDeliveries(hookID: Int) -> [HookDelivery] {
+        state.withLock { $0.hooks[hookID] ?? [] }
+    }
+
+    /// Every redelivery asked for, in order.
+    public var redeliveries: [Redelivery] { state.withLock { $0.redeliveries } }
+
+    /// The `guid`s of the deliveries of `hookID` the fake was asked to redeliver, in order.
+    public func redeliveredGUIDs(hookID: Int) -> [String] {
+        state.withLock { $0.redeliveries.filter { $0.hookID == hookID }.map(\.guid) }
+    }
+
+    /// The status code the redeliveries asked for from now on end with (200 by default; a 5xx
+    /// keeps them failed, as when the bot is still down).
+    public func setRedeliveryStatusCode(_ statusCode: Int) {
+        state.withLock { $0.redeliveryStatusCode = statusCode }
+    }
+
+    /// What `GET /rate_limit` answers for the core resource.
+    public func setRateLimit(limit: Int, remaining: Int, reset: Int = 1_767_229_200) {
+        state.withLock { $0.rateLimit = RateLimit(limit: limit, remaining: remaining, reset: reset) }
+    }
+
+    /// The permissions `GET /app` says App `appID` has (e.g. `["contents": "read"]`).
+    public func setAppPermissions(appID: String, _ permissions: [String: String]) {
+        state.withLock { state in
+            for index in state.apps.indices where state.apps[index].appID == appID { state.apps[index].permissions = permissions }
+        }
     }
 
     // MARK: Inspection

@@ -17,7 +17,9 @@ enum ServeCommand {
             --webhook-secret-file or SLIPWAY_WEBHOOK_SECRET and is never printed or logged.
 
             Endpoints: POST <webhook-path> (GitHub webhooks, X-Hub-Signature-256 verified),
-            GET /healthz (process up), GET /readyz (store writable, repository fetched), GET /metrics (Prometheus).
+            GET /healthz (process up), GET /readyz (store writable, repository fetched; the latest
+            `slipway diag` report, run at start and hourly, as "diag"), GET /metrics (Prometheus).
+            With --forge-hook-id, failed deliveries of that repository webhook are redelivered at start.
             SIGINT or SIGTERM stops intake, lets in-flight requests and deliveries finish, and exits 0.
             SIGHUP reloads the configuration: the file, the environment and the flags are read
             again; a configuration with an error is refused (logged) and the bot keeps running as

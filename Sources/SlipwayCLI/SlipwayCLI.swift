@@ -20,6 +20,7 @@ public enum SlipwayCLI {
                 DemoCommand.command,
                 ServeCommand.command,
                 DeliveriesCommand.command,
+                DiagCommand.command,
                 ValidateCommand.command,
                 PlanCommand.command,
                 EnvCommand.command,

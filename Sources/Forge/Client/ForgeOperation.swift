@@ -26,6 +26,9 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
     case createInstallationToken = "create a GitHub App installation token"
     case getAuthenticatedUser = "learn the bot's login from the token (GET /user)"
     case getAuthenticatedApp = "learn the GitHub App's slug (GET /app)"
+    case getRateLimit = "read the rate limit (GET /rate_limit)"
+    case listHookDeliveries = "list the deliveries of the repository webhook"
+    case redeliverHookDelivery = "redeliver a webhook delivery"
 
     public var description: String { rawValue }
 
@@ -47,6 +50,9 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
         case .getInstallation, .createInstallationToken: "an installation of the App on the repository (check the app id and private key)"
         case .getAuthenticatedUser: "a token that may read its own user: a classic or fine-grained personal access token of the bot's account (an installation token cannot: give the App's id and key instead)"
         case .getAuthenticatedApp: "the App's own JWT (check the app id and private key)"
+        case .getRateLimit: "a valid token (any token may read its own rate limit)"
+        case .listHookDeliveries: "webhooks: read (repository_hooks), on a repository hook that exists (check --forge-hook-id)"
+        case .redeliverHookDelivery: "webhooks: write (repository_hooks)"
         }
     }
 }

@@ -13,6 +13,9 @@ struct Readiness: Sendable {
     let repositoryFailure: (@Sendable () -> String?)?
     /// The forge's last listing failure (nil without a forge).
     let forgeFailure: (@Sendable () -> String?)?
+    /// The latest `slipway diag` report as JSON (nil until the first run; the whole field is
+    /// left out without diagnostics). A detail only: it never makes the bot unready.
+    var diagnostics: (@Sendable () -> String?)? = nil
 
     /// The HTTP status (200 or 503) and a JSON body.
     func check() -> (status: Int, body: String, failures: [String: String]) {
@@ -41,6 +44,9 @@ struct Readiness: Sendable {
         if let forgeFailure {
             // Informational: a forge outage keeps previews as they are but stops nothing else.
             fields.append("\"forge\":\(JSONString.quote(forgeFailure().map { "unavailable: \($0)" } ?? "ok"))")
+        }
+        if let diagnostics {
+            fields.append("\"diag\":" + (diagnostics() ?? "{\"status\":\"pending\"}"))
         }
         return (failures.isEmpty ? 200 : 503, "{" + fields.joined(separator: ",") + "}\n", failures)
     }

@@ -36,6 +36,10 @@ public final class BotApplication: @unchecked Sendable {
     private let reconcileLoop: ReconcileLoop?
     /// Removes old deliveries, jobs and bookkeeping from the store, daily.
     private let storeRetention: StoreRetention
+    /// `slipway diag`, hourly; its latest report is a `/readyz` detail (nil: diagnostics off).
+    private let diagnosticsMonitor: DiagnosticsMonitor?
+    /// Failed webhook deliveries asked for again at start (nil without `--forge-hook-id`).
+    private let startupRedelivery: StartupRedelivery?
     private let lock = NSLock()
     private var stopped = false
 
@@ -224,6 +228,16 @@ public final class BotApplication: @unchecked Sendable {
         self.logger = logger
         storeRetention = StoreRetention(store: store, forgeQueue: pipeline?.forgeQueue, deliveryRetention: configuration.deliveryRetention,
                                         jobRetention: configuration.jobRetention, logger: logger)
+        let diagnostics = Diagnostics(configuration: configuration, parts: .init(store: store, forge: pipeline?.forgeClient,
+                                                                                 repository: pipeline?.repository),
+                                      redactor: logger.redactor, logger: logger)
+        let monitor = configuration.diagnosticsInterval.map { DiagnosticsMonitor(diagnostics: diagnostics, interval: $0, logger: logger) }
+        diagnosticsMonitor = monitor
+        startupRedelivery = configuration.forgeHookID.flatMap { hookID in
+            (pipeline?.forgeClient ?? (try? diagnostics.forge?.get())).map {
+                StartupRedelivery(redelivery: HookRedelivery(client: $0, hookID: hookID, store: store, logger: logger))
+            }
+        }
 
         var workerConfig = DeliveryWorkers.Configuration()
         workerConfig.count = configuration.deliveryWorkers
@@ -247,7 +261,9 @@ public final class BotApplication: @unchecked Sendable {
         if let repository { repositoryFailure = { repository.fetchFailure } }
         var forgeFailure: (@Sendable () -> String?)?
         if let source { forgeFailure = { source.listingFailure } }
-        let readiness = Readiness(store: store, repositoryFailure: repositoryFailure, forgeFailure: forgeFailure)
+        var checks = Readiness(store: store, repositoryFailure: repositoryFailure, forgeFailure: forgeFailure)
+        if let monitor { checks.diagnostics = { monitor.reportJSON } }
+        let readiness = checks
         let unready = LogThrottle()
         router.get("/readyz", Self.timed(route: "/readyz", metrics: metrics) { _ in
             let (status, body, failures) = readiness.check()
@@ -348,6 +364,8 @@ public final class BotApplication: @unchecked Sendable {
         try server.start()
         try adminServer?.start()
         workers.start()
+        startupRedelivery?.start()
+        diagnosticsMonitor?.start()
         if let reconcileLoop {
             reconcileLoop.start()
         } else {
@@ -364,6 +382,15 @@ public final class BotApplication: @unchecked Sendable {
     @discardableResult
     public func waitUntilReconciled(timeout: Double = 60) -> Bool {
         reconcileLoop?.waitUntilReconciled(timeout: timeout) ?? true
+    }
+
+    /// The latest diagnostics report (`/readyz`'s `diag`), nil until the first run ends.
+    public var latestDiagnostics: DiagnosticReport? { diagnosticsMonitor?.report }
+
+    /// The summary of the redelivery asked for at start, once it ended (nil without
+    /// `--forge-hook-id`, or when `timeout` passed first).
+    public func waitForStartupRedelivery(timeout: Double = 60) -> HookRedelivery.Summary? {
+        startupRedelivery?.wait(timeout: timeout)
     }
 
     /// The bound port (useful with port 0).
@@ -387,6 +414,8 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.retention?.stop()
         pipeline?.snapshotSchedule?.stop()
         storeRetention.stop()
+        startupRedelivery?.stop()
+        diagnosticsMonitor?.stop()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
     }

@@ -25,6 +25,12 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var reconcileAtStart = true
     public var defaultBranch: String
     public var forge: ForgeSettings = ForgeSettings()
+    /// The repository webhook that sends this bot its deliveries (`--forge-hook-id`): its last
+    /// deliveries are checked by `slipway diag`, and failed ones are redelivered at start.
+    public var forgeHookID: Int?
+    /// How often `serve` runs the diagnostics (`slipway diag`) and keeps the result for
+    /// `/readyz`; nil: never (code only; tests).
+    public var diagnosticsInterval: TimeInterval? = 3600
     /// Builds and deploys at once (`--workers`, 1-64). 0, which only code can set, starts no
     /// runner: jobs are planned and queued but never run (tests of planning).
     public var runnerWorkers = 2
@@ -183,6 +189,12 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         }
         configuration.isolationUIDs = (base, count)
         configuration.data = try DataSettings.resolve(source)
+        if let text = source.value(.forgeHookID) {
+            guard let id = Int(text), id > 0 else {
+                throw ConfigError("--forge-hook-id must be the webhook's numeric id, as in its settings URL .../settings/hooks/ID (got '\(text)')")
+            }
+            configuration.forgeHookID = id
+        }
         configuration.apiTokenFile = source.value(.apiTokenFile)
         if let file = configuration.apiTokenFile { _ = try APIAccess.load(file: file) }
         if let text = source.value(.adminListen) {

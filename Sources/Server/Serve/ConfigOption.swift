@@ -59,6 +59,9 @@ public struct ConfigOption: Sendable {
     public static let forgeInstallationID = ConfigOption(name: "forge-installation-id", valueName: "ID",
         help: "The App's installation id (looked up from the repository when omitted).", defaultValue: nil)
 
+    public static let forgeHookID = ConfigOption(name: "forge-hook-id", valueName: "ID",
+        help: "The id of the repository webhook that sends this bot its deliveries (Settings > Webhooks, in the hook's URL). With it, `slipway diag` reports the hook's last deliveries and serve asks GitHub at start to redeliver the ones that failed; the token needs webhooks: read and write (repository_hooks).", defaultValue: nil)
+
     public static let evidenceBranch = ConfigOption(name: "evidence-branch", valueName: "BRANCH",
         help: "Branch that receives deployment evidence (may be main).", defaultValue: "slipway/evidence")
     public static let botName = ConfigOption(name: "bot-name", valueName: "NAME",
@@ -148,7 +151,7 @@ public struct ConfigOption: Sendable {
     public static let serveOptions: [ConfigOption] = [
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
-        .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID,
+        .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID, .forgeHookID,
         .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
         .grant, .isolation, .isolationUIDs, .dockerHost, .apiTokenFile, .adminListen, .dashboardTemplates,
     ] + dataOptions + routerOptions
