@@ -43,6 +43,7 @@ public final class DemoScenario: @unchecked Sendable {
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
                 store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
                 withDatabases: Bool = false, initialSnapshot: Bool = true, apiToken: String? = nil, docker: DockerHost? = nil,
+                router: RouterSettings? = nil,
                 prepare: ((ExampleRepository) throws -> Void)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -74,6 +75,7 @@ public final class DemoScenario: @unchecked Sendable {
             configuration.apiTokenFile = file
         }
         configuration.docker = docker
+        if let router { configuration.router = router }
         // The demo runs the example app, which it wrote itself: sandboxed where the host allows it
         // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
         let capability = Isolation.probe()

@@ -7,6 +7,7 @@ import Git
 import HTTPTypes
 public import Reconcile
 public import Runner
+import Router
 public import SlipwayCore
 public import Store
 
@@ -59,6 +60,10 @@ public final class BotApplication: @unchecked Sendable {
         var snapshotSchedule: SnapshotSchedule?
         /// Where evidence folders open on the forge (nil without one).
         var evidenceBaseURL: String?
+        /// Caddy (`--router caddy`), nil without a router.
+        var router: (any EnvironmentRouter)?
+        /// Puts Slipway's routes back into Caddy after Caddy restarted (every reconcile interval).
+        var routerConvergence: PeriodicTask?
     }
 
     /// Builds (but does not start) the bot. With `--repo`, deliveries and a periodic tick drive
@@ -161,6 +166,10 @@ public final class BotApplication: @unchecked Sendable {
         runnerConfiguration.secretSource = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIPWAY_") }
         runnerConfiguration.mailCatchall = configuration.data.mailCatchall
         runnerConfiguration.databases = plane.map { PostgresDatabaseProvider(plane: $0, store: store) }
+        // Public URLs through Caddy (`--router caddy`): the drivers route each healthy version,
+        // and Caddy asks this listener before it issues an on-demand certificate.
+        let askURL = configuration.listenPort == 0 ? nil : CertificateAskHandler.url(listenHost: configuration.listenHost, listenPort: configuration.listenPort)
+        runnerConfiguration.router = try configuration.router.makeRouter(askURL: askURL, grants: configuration.grants)
         let repositoryName = configuration.forge.repository?.description ?? repository.displaySource
         let evidence = EvidenceWriter(
             repository: repository, store: store,
@@ -213,7 +222,12 @@ public final class BotApplication: @unchecked Sendable {
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
                         retention: retention, promotions: promotions, repository: repository, pullRequestSource: source,
-                        snapshotSchedule: schedule, evidenceBaseURL: evidenceBaseURL)
+                        snapshotSchedule: schedule, evidenceBaseURL: evidenceBaseURL, router: runnerConfiguration.router,
+                        routerConvergence: (runnerConfiguration.router as? CaddyRouter).map { caddy in
+                            PeriodicTask(name: "router convergence", interval: min(60, configuration.reconcileInterval), logger: logger) {
+                                try caddy.converge() ? "restored Slipway's routes" : "in step"
+                            }
+                        })
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -252,6 +266,10 @@ public final class BotApplication: @unchecked Sendable {
 
         var router = Router()
         router.post(configuration.webhookPath, Self.timed(route: configuration.webhookPath, metrics: metrics) { ingress.handle($0) })
+        if let environmentRouter = pipeline?.router {
+            let ask = CertificateAskHandler(router: environmentRouter)
+            router.get(CertificateAskHandler.path) { ask.handle($0) }
+        }
         router.get("/healthz", Self.timed(route: "/healthz", metrics: metrics) { _ in
             HTTPResponse(status: 200, body: Data("{\"status\":\"ok\"}\n".utf8), contentType: "application/json")
         })
@@ -359,6 +377,8 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.snapshotSchedule?.start()
             // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
             if configuration.runnerWorkers > 0 { pipeline.runner.start() }
+            // After the runner's start-up sync, so the routes it adopted are the known ones.
+            pipeline.routerConvergence?.start()
         }
         storeRetention.start()
         try server.start()
@@ -413,6 +433,7 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()
         pipeline?.snapshotSchedule?.stop()
+        pipeline?.routerConvergence?.stop()
         storeRetention.stop()
         startupRedelivery?.stop()
         diagnosticsMonitor?.stop()
