@@ -217,10 +217,13 @@ public final class SQLiteStore: SQLStateStore {
 
     public func releaseDeliveries(ownedBy instance: String) throws -> Int {
         do {
-            return try db.run(
-                "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND substr(lease_owner, 1, ?) = ?",
-                [.integer(Int64(instance.utf8.count + 1)), .text(instance + "/")]
-            )
+            let db = db
+            return try journalWriter.perform {
+                try db.run(
+                    "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND substr(lease_owner, 1, ?) = ?",
+                    [.integer(Int64(instance.utf8.count + 1)), .text(instance + "/")]
+                )
+            }
         } catch {
             throw StoreError(operation: "release deliveries", underlying: error)
         }
@@ -252,14 +255,17 @@ public final class SQLiteStore: SQLStateStore {
 
     public func replayDelivery(id: String) throws -> Bool {
         do {
-            let changed = try db.run(
-                """
-                UPDATE deliveries SET status = 'pending', replays = replays + 1, lease_owner = NULL,
-                    lease_until = NULL, finished_at = NULL, reason = NULL, field_path = NULL
-                WHERE id = ?
-                """,
-                [.text(id)]
-            )
+            let db = db
+            let changed = try journalWriter.perform {
+                try db.run(
+                    """
+                    UPDATE deliveries SET status = 'pending', replays = replays + 1, lease_owner = NULL,
+                        lease_until = NULL, finished_at = NULL, reason = NULL, field_path = NULL
+                    WHERE id = ?
+                    """,
+                    [.text(id)]
+                )
+            }
             return changed == 1
         } catch {
             throw StoreError(operation: "replay delivery", underlying: error)
