@@ -16,12 +16,19 @@ public enum WebhookSignature {
     /// lowercase (GitHub sends lowercase; both denote the same bytes). The digests are compared in
     /// constant time.
     public static func verify(body: some ByteInput, secret: some ByteInput, header: String?) -> Bool {
-        guard let header else { return false }
+        verifiedCode(body: body, secret: secret, header: header) != nil
+    }
+
+    /// The HMAC-SHA256 of `body` under `secret` when `header` is its signature (as `verify`
+    /// decides), otherwise nil: callers that need a digest of the verified body derive it from
+    /// this instead of hashing the body a second time.
+    public static func verifiedCode(body: some ByteInput, secret: some ByteInput, header: String?) -> [UInt8]? {
+        guard let header else { return nil }
         let text = Array(header.utf8)
         guard text.starts(with: prefix.utf8),
-              let presented = Hex.decode(utf8: text.dropFirst(prefix.utf8.count)) else { return false }
+              let presented = Hex.decode(utf8: text.dropFirst(prefix.utf8.count)) else { return nil }
         let expected = HMACSHA256.authenticationCode(key: secret, message: body)
-        guard presented.count == expected.count else { return false }
-        return constantTimeEquals(presented, expected)
+        guard presented.count == expected.count, constantTimeEquals(presented, expected) else { return nil }
+        return expected
     }
 }

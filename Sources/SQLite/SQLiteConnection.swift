@@ -266,6 +266,12 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Whether a transaction is open on this connection (SQLite can end one on its own, after an
+    /// I/O error or a full disk).
+    public var isInTransaction: Bool {
+        withHandle { sqlite3_get_autocommit($0) == 0 }
+    }
+
     // MARK: Internals shared with SQLiteStatement
 
     /// Runs `body` with the raw handle while holding the connection's lock.

@@ -34,8 +34,9 @@ public struct NewDelivery: Sendable, Equatable {
     public let headers: [String: String]
     /// The raw request body exactly as received (the signature covers these bytes).
     public let body: Data
-    /// Hex SHA-256 of `body`: the same signed body journaled again under another delivery id is
-    /// a replay (the signature covers no id or timestamp), answered as a duplicate.
+    /// A hex digest that identifies `body` (the ingress gives the SHA-256 of the body's HMAC
+    /// under the webhook secret): the same signed body journaled again under another delivery id
+    /// is a replay (the signature covers no id or timestamp), answered as a duplicate.
     public let bodySHA256: String?
 
     public init(id: String, event: String, receivedAt: Date, contentType: String?, headers: [String: String], body: Data,

@@ -8,8 +8,9 @@ import SQLite
 /// reconcile repairs what a power loss could drop. `synchronous=FULL` (`?sync=full` in the store
 /// URL) survives power loss at about a fifth of the write rate.
 ///
-/// Thread-safe: one writer connection, whose calls the SQLite wrapper serialises, and one reader
-/// connection for read-only queries (deferred transactions: WAL lets them read the last commit
+/// Thread-safe: one writer connection, used by one writer thread that commits every write of
+/// every caller in group commits (`GroupCommitter`), and one reader connection for read-only
+/// queries (deferred transactions: WAL lets them read the last commit
 /// while the writer appends, so a reconcile's reads never hold up the journal). A `:memory:`
 /// store has one connection for both.
 public final class SQLiteStore: SQLStateStore {
@@ -50,9 +51,8 @@ public final class SQLiteStore: SQLStateStore {
             reader = readerConnection
             checkpointer = try Checkpointer(path: path, fileGuard: fileGuard, truncateBytes: 4 * walRestartBytes)
             journalWriter = readerConnection === db
-                ? GroupCommitter { batch in SQLiteStore.journalBatch(db, batch) }
-                : GroupCommitter(commit: { batch in SQLiteStore.journalBatch(db, batch) },
-                                 afterBatch: WALRestart(db: db, restartBytes: walRestartBytes).afterBatch)
+                ? GroupCommitter(db: db)
+                : GroupCommitter(db: db, afterBatch: WALRestart(db: db, restartBytes: walRestartBytes).afterBatch)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -68,7 +68,8 @@ public final class SQLiteStore: SQLStateStore {
     @discardableResult
     func inTransaction<T>(_ operation: String, _ body: (any SQLExecutor) throws -> T) throws -> T {
         do {
-            return try db.transaction(.immediate) { try body(SQLiteExecutor(db: db)) }
+            let db = db
+            return try journalWriter.perform { try body(SQLiteExecutor(db: db)) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -102,65 +103,72 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
-        try journalWriter.submit(delivery)
-    }
-
-    /// Journals a batch in one transaction (group commit): one WAL append for many deliveries.
-    static func journalBatch(_ db: SQLiteConnection, _ batch: [NewDelivery]) -> [Result<JournalOutcome, StoreError>] {
         do {
-            return try db.transaction(.immediate) { () throws -> [Result<JournalOutcome, StoreError>] in
-                try batch.map { delivery in
-                    let rows = try db.query(
-                        """
-                        INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
-                        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
-                        """,
-                        [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-                         SQLiteValue(delivery.contentType), .text(JSONColumn.encode(delivery.headers)),
-                         .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
-                    )
-                    if let seq = rows.first?.int64("seq") {
-                        try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
-                        return .success(.accepted)
-                    }
-                    // Known by its id, or (a replay under a new id) by its body.
-                    let existing = try db.query("SELECT status FROM deliveries WHERE id = ? OR body_sha256 = ? ORDER BY id = ? DESC LIMIT 1",
-                                                [.text(delivery.id), SQLiteValue(delivery.bodySHA256), .text(delivery.id)])
-                    return .success(.duplicate(existing.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending))
-                }
-            }
+            let db = db
+            // Each 4 KiB page is a 4,120-byte frame; a row and its index entries add about a page.
+            return try journalWriter.perform(journaledBytes: delivery.body.count + 4096) { try Self.insert(db, delivery) }
         } catch {
-            let failure = StoreError(operation: "journal delivery", underlying: error)
-            return batch.map { _ in .failure(failure) }
+            throw StoreError(operation: "journal delivery", underlying: error)
         }
     }
 
+    /// Journals one delivery inside the writer's transaction.
+    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery) throws -> JournalOutcome {
+        let rows = try db.query(
+            """
+            INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
+            """,
+            [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
+             SQLiteValue(delivery.contentType), .text(JSONColumn.encode(delivery.headers)),
+             .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
+        )
+        if let seq = rows.first?.int64("seq") {
+            try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+            return .accepted
+        }
+        // Known by its id, or (a replay under a new id) by its body.
+        let existing = try db.query("SELECT status FROM deliveries WHERE id = ? OR body_sha256 = ? ORDER BY id = ? DESC LIMIT 1",
+                                    [.text(delivery.id), SQLiteValue(delivery.bodySHA256), .text(delivery.id)])
+        return .duplicate(existing.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending)
+    }
+
     public func claimDelivery(owner: String, lease: TimeInterval, now: Date) throws -> DeliveryRecord? {
+        try claimDeliveries(owner: owner, lease: lease, now: now, limit: 1).first
+    }
+
+    public func claimDeliveries(owner: String, lease: TimeInterval, now: Date, limit: Int) throws -> [DeliveryRecord] {
+        guard limit > 0 else { return [] }
         do {
-            return try db.transaction(.immediate) { () throws -> DeliveryRecord? in
+            let db = db
+            return try journalWriter.perform { () throws -> [DeliveryRecord] in
                 // Each branch walks the (status, seq) index in order: an OR would make SQLite
                 // collect and sort every waiting delivery, under the write lock, for each claim.
                 let rows = try db.query(
                     """
                     SELECT seq FROM (
-                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT 1)
+                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?)
                         UNION ALL
-                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'processing' AND lease_until < ? ORDER BY seq LIMIT 1)
-                    ) ORDER BY seq LIMIT 1
+                        SELECT seq FROM (SELECT seq FROM deliveries WHERE status = 'processing' AND lease_until < ? ORDER BY seq LIMIT ?)
+                    ) ORDER BY seq LIMIT ?
                     """,
-                    [.real(now.timeIntervalSince1970)]
+                    [.integer(Int64(limit)), .real(now.timeIntervalSince1970), .integer(Int64(limit)), .integer(Int64(limit))]
                 )
-                guard let seq = rows.first?.int64("seq") else { return nil }
-                try db.run(
-                    """
-                    UPDATE deliveries SET status = 'processing', lease_owner = ?, lease_until = ?,
-                        attempts = attempts + 1
-                    WHERE seq = ?
-                    """,
-                    [.text(owner), .real(now.addingTimeInterval(lease).timeIntervalSince1970), .integer(seq)]
-                )
-                return try db.query(Self.selectWithBody + " WHERE d.seq = ?", [.integer(seq)])
-                    .first.map { Self.record($0, withBody: true) }
+                var claimed: [DeliveryRecord] = []
+                for seq in rows.compactMap({ $0.int64("seq") }) {
+                    try db.run(
+                        """
+                        UPDATE deliveries SET status = 'processing', lease_owner = ?, lease_until = ?,
+                            attempts = attempts + 1
+                        WHERE seq = ?
+                        """,
+                        [.text(owner), .real(now.addingTimeInterval(lease).timeIntervalSince1970), .integer(seq)]
+                    )
+                    if let record = try db.query(Self.selectWithBody + " WHERE d.seq = ?", [.integer(seq)]).first {
+                        claimed.append(Self.record(record, withBody: true))
+                    }
+                }
+                return claimed
             }
         } catch {
             throw StoreError(operation: "claim delivery", underlying: error)
@@ -169,26 +177,39 @@ public final class SQLiteStore: SQLStateStore {
 
     public func postponeDelivery(id: String, owner: String, until: Date, reason: String) throws {
         do {
-            try db.run(
-                "UPDATE deliveries SET lease_until = ?, reason = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
-                [.real(until.timeIntervalSince1970), .text(reason), .text(id), .text(owner)]
-            )
+            let db = db
+            try journalWriter.perform {
+                try db.run(
+                    "UPDATE deliveries SET lease_until = ?, reason = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+                    [.real(until.timeIntervalSince1970), .text(reason), .text(id), .text(owner)]
+                )
+            }
         } catch {
             throw StoreError(operation: "postpone delivery", underlying: error)
         }
     }
 
     public func finishDelivery(id: String, owner: String, result: DeliveryResult, now: Date) throws {
+        try finishDeliveries([(id: id, result: result)], owner: owner, now: now)
+    }
+
+    public func finishDeliveries(_ results: [(id: String, result: DeliveryResult)], owner: String, now: Date) throws {
+        guard !results.isEmpty else { return }
         do {
-            try db.run(
-                """
-                UPDATE deliveries SET status = ?, action = COALESCE(?, action), reason = ?, field_path = ?,
-                    finished_at = ?, lease_owner = NULL, lease_until = NULL
-                WHERE id = ? AND lease_owner = ? AND status = 'processing'
-                """,
-                [.text(result.status.rawValue), SQLiteValue(result.action), SQLiteValue(result.reason),
-                 SQLiteValue(result.fieldPath), .real(now.timeIntervalSince1970), .text(id), .text(owner)]
-            )
+            let db = db
+            try journalWriter.perform {
+                for (id, result) in results {
+                    try db.run(
+                        """
+                        UPDATE deliveries SET status = ?, action = COALESCE(?, action), reason = ?, field_path = ?,
+                            finished_at = ?, lease_owner = NULL, lease_until = NULL
+                        WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                        """,
+                        [.text(result.status.rawValue), SQLiteValue(result.action), SQLiteValue(result.reason),
+                         SQLiteValue(result.fieldPath), .real(now.timeIntervalSince1970), .text(id), .text(owner)]
+                    )
+                }
+            }
         } catch {
             throw StoreError(operation: "finish delivery", underlying: error)
         }
@@ -196,10 +217,13 @@ public final class SQLiteStore: SQLStateStore {
 
     public func releaseDeliveries(ownedBy instance: String) throws -> Int {
         do {
-            return try db.run(
-                "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND substr(lease_owner, 1, ?) = ?",
-                [.integer(Int64(instance.utf8.count + 1)), .text(instance + "/")]
-            )
+            let db = db
+            return try journalWriter.perform {
+                try db.run(
+                    "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'processing' AND substr(lease_owner, 1, ?) = ?",
+                    [.integer(Int64(instance.utf8.count + 1)), .text(instance + "/")]
+                )
+            }
         } catch {
             throw StoreError(operation: "release deliveries", underlying: error)
         }
@@ -231,14 +255,17 @@ public final class SQLiteStore: SQLStateStore {
 
     public func replayDelivery(id: String) throws -> Bool {
         do {
-            let changed = try db.run(
-                """
-                UPDATE deliveries SET status = 'pending', replays = replays + 1, lease_owner = NULL,
-                    lease_until = NULL, finished_at = NULL, reason = NULL, field_path = NULL
-                WHERE id = ?
-                """,
-                [.text(id)]
-            )
+            let db = db
+            let changed = try journalWriter.perform {
+                try db.run(
+                    """
+                    UPDATE deliveries SET status = 'pending', replays = replays + 1, lease_owner = NULL,
+                        lease_until = NULL, finished_at = NULL, reason = NULL, field_path = NULL
+                    WHERE id = ?
+                    """,
+                    [.text(id)]
+                )
+            }
             return changed == 1
         } catch {
             throw StoreError(operation: "replay delivery", underlying: error)
@@ -350,95 +377,6 @@ final class Checkpointer: @unchecked Sendable {
     }
 }
 
-/// Group commit: callers on many threads hand their delivery to one writer thread, which
-/// commits everything waiting in one transaction and wakes each caller with its own outcome.
-/// A caller returns only after its delivery is committed.
-///
-/// Wake-ups are targeted: a caller signals the writer only when it sleeps, and the writer wakes
-/// exactly the callers of the batch it committed (one semaphore each). One shared condition
-/// broadcast for both made every submit and every commit wake every waiting caller (with 16
-/// handler threads, a fifth of the ingress CPU went to context switches). The queue holds at
-/// most one delivery per blocked caller, so it is bounded by the callers' threads.
-final class GroupCommitter: @unchecked Sendable {
-    typealias Commit = ([NewDelivery]) -> [Result<JournalOutcome, StoreError>]
-    typealias AfterBatch = ([NewDelivery]) -> Void
-
-    private final class Slot {
-        let delivery: NewDelivery
-        /// Written by the writer thread before it signals `done`.
-        var result: Result<JournalOutcome, StoreError>?
-        let done = DispatchSemaphore(value: 0)
-        init(_ delivery: NewDelivery) { self.delivery = delivery }
-    }
-
-    private let commit: Commit
-    /// Runs on the writer thread after each batch, outside the queue's lock (WAL upkeep).
-    private let afterBatch: AfterBatch
-    private let condition = NSCondition()
-    private var queue: [Slot] = []
-    private var writerSleeping = false
-    private var stopping = false
-    private var stopped = false
-    static let maximumBatch = 256
-
-    init(commit: @escaping Commit, afterBatch: @escaping AfterBatch = { _ in }) {
-        self.commit = commit
-        self.afterBatch = afterBatch
-        let thread = Thread { [self] in run() }
-        thread.name = "slipway-journal-writer"
-        thread.start()
-    }
-
-    func submit(_ delivery: NewDelivery) throws -> JournalOutcome {
-        let slot = Slot(delivery)
-        condition.lock()
-        guard !stopping else {
-            condition.unlock()
-            throw StoreError(operation: "journal delivery", message: "the store is closing")
-        }
-        queue.append(slot)
-        if writerSleeping { condition.signal() }
-        condition.unlock()
-        slot.done.wait()
-        return try slot.result!.get()
-    }
-
-    private func run() {
-        condition.lock()
-        while true {
-            while queue.isEmpty && !stopping {
-                writerSleeping = true
-                condition.wait()
-                writerSleeping = false
-            }
-            if queue.isEmpty && stopping { break }
-            let batch = Array(queue.prefix(Self.maximumBatch))
-            queue.removeFirst(batch.count)
-            condition.unlock()
-            let deliveries = batch.map(\.delivery)
-            let results = commit(deliveries)
-            for (slot, result) in zip(batch, results) {
-                slot.result = result
-                slot.done.signal()
-            }
-            afterBatch(deliveries)
-            condition.lock()
-        }
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Commits what is queued, then stops the writer thread.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !stopped { condition.wait() }
-        condition.unlock()
-    }
-}
-
 /// Makes the WAL start over under a steady stream of group commits. The background
 /// checkpointer's PASSIVE passes never copy the last frame while batches keep coming, and the
 /// log starts over only after a checkpoint copied every frame; so once about `restartBytes` were
@@ -461,9 +399,8 @@ final class WALRestart: @unchecked Sendable {
         self.restartBytes = restartBytes
     }
 
-    func afterBatch(_ batch: [NewDelivery]) {
-        // Each 4 KiB page is a 4,120-byte frame; a row and its index entries add about a page.
-        for delivery in batch { bytesSinceRestart += delivery.body.count + 4096 }
+    func afterBatch(_ journaledBytes: Int) {
+        bytesSinceRestart += journaledBytes
         guard bytesSinceRestart > restartBytes else { return }
         let now = Date()
         guard now.timeIntervalSince(lastAttempt) >= Self.retryInterval else { return }

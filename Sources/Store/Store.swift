@@ -38,6 +38,14 @@ public protocol Store: AnyObject, Sendable {
     /// until `now + lease`. Each call hands a delivery to one caller only, across replicas.
     func claimDelivery(owner: String, lease: TimeInterval, now: Date) throws -> DeliveryRecord?
 
+    /// Takes up to `limit` of the oldest claimable deliveries at once, in journal order, each as
+    /// `claimDelivery` would (one commit for the lot where the store can).
+    func claimDeliveries(owner: String, lease: TimeInterval, now: Date, limit: Int) throws -> [DeliveryRecord]
+
+    /// Records how processing ended for several deliveries of `owner` at once, each as
+    /// `finishDelivery` would (one commit for the lot where the store can).
+    func finishDeliveries(_ results: [(id: String, result: DeliveryResult)], owner: String, now: Date) throws
+
     /// Processing failed and will be tried again: the lease is kept until `until` (a backoff) and
     /// the error kept as the reason. Only the lease owner can postpone.
     func postponeDelivery(id: String, owner: String, until: Date, reason: String) throws
@@ -184,5 +192,19 @@ public protocol Store: AnyObject, Sendable {
 extension Store {
     public func hasWaitingDeliveries() throws -> Bool {
         try journalDepth() > 0
+    }
+
+    public func claimDeliveries(owner: String, lease: TimeInterval, now: Date, limit: Int) throws -> [DeliveryRecord] {
+        var claimed: [DeliveryRecord] = []
+        while claimed.count < limit, let delivery = try claimDelivery(owner: owner, lease: lease, now: now) {
+            claimed.append(delivery)
+        }
+        return claimed
+    }
+
+    public func finishDeliveries(_ results: [(id: String, result: DeliveryResult)], owner: String, now: Date) throws {
+        for (id, result) in results {
+            try finishDelivery(id: id, owner: owner, result: result, now: now)
+        }
     }
 }

@@ -185,6 +185,34 @@ struct StoreConformanceTests {
             try second.ping()
         }
     }
+
+    @Test("deliveries are claimed in batches in journal order, each once, and finished together", arguments: Backend.allCases)
+    func batchClaimsAndResults(backend: Backend) throws {
+        let (store, keep) = try backend.makeStore()
+        defer { withExtendedLifetime(keep) {} }
+        let now = Date()
+        for index in 1...5 { #expect(try store.journal(delivery("b\(index)", body: "{\"n\":\(index)}")) == .accepted) }
+        let first = try store.claimDeliveries(owner: "a", lease: 60, now: now, limit: 3)
+        #expect(first.map(\.id) == ["b1", "b2", "b3"])
+        #expect(first.allSatisfy { $0.status == .processing && $0.attempts == 1 && !$0.body.isEmpty })
+        #expect(first.map(\.body) == (1...3).map { Data("{\"n\":\($0)}".utf8) })
+        #expect(try store.claimDeliveries(owner: "b", lease: 60, now: now, limit: 10).map(\.id) == ["b4", "b5"])
+        #expect(try store.claimDeliveries(owner: "b", lease: 60, now: now, limit: 10).isEmpty)
+        #expect(try store.claimDeliveries(owner: "b", lease: 60, now: now, limit: 0).isEmpty)
+        // Only the lease owner's results are kept: b4 is b's, not a's.
+        try store.finishDeliveries([(id: "b1", result: DeliveryResult(status: .processed, action: "opened")),
+                                    (id: "b2", result: DeliveryResult(status: .rejected, reason: "bad", fieldPath: "number")),
+                                    (id: "b4", result: DeliveryResult(status: .processed))], owner: "a", now: now)
+        #expect(try store.delivery(id: "b1")?.status == .processed)
+        #expect(try store.delivery(id: "b1")?.action == "opened")
+        #expect(try store.delivery(id: "b2")?.fieldPath == "number")
+        #expect(try store.delivery(id: "b3")?.status == .processing)
+        #expect(try store.delivery(id: "b4")?.status == .processing)
+        #expect(try store.journalDepth() == 3)
+        // An expired lease is claimed again, in journal order with what is pending.
+        #expect(try store.journal(delivery("b6")) == .accepted)
+        #expect(try store.claimDeliveries(owner: "c", lease: 60, now: now.addingTimeInterval(61), limit: 10).map(\.id) == ["b3", "b4", "b5", "b6"])
+    }
 }
 
 @Suite("Store locations")

@@ -37,9 +37,9 @@ public struct DeliveryProcessor: Sendable {
         }
         switch WebhookDecoder.decode(event: delivery.event, payload: payload) {
         case .ignored(let reason):
-            return DeliveryResult(status: .ignored, action: Self.action(in: payload), reason: reason)
+            return DeliveryResult(status: .ignored, action: WebhookDecoder.action(in: payload), reason: reason)
         case .rejected(let fieldPath, let reason):
-            return DeliveryResult(status: .rejected, action: Self.action(in: payload), reason: reason, fieldPath: fieldPath)
+            return DeliveryResult(status: .rejected, action: WebhookDecoder.action(in: payload), reason: reason, fieldPath: fieldPath)
         case .event(let event):
             var action: String?
             if case .pullRequest(let pr) = event { action = pr.action.rawValue }
@@ -55,11 +55,5 @@ public struct DeliveryProcessor: Sendable {
                 return DeliveryResult(status: .failed, action: action, reason: "\(error)")
             }
         }
-    }
-
-    /// The body's top-level `action`, for listings.
-    static func action(in payload: Data) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else { return nil }
-        return object["action"] as? String
     }
 }

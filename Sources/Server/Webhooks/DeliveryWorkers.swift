@@ -7,6 +7,12 @@ public import Store
 /// Workers wake when the ingress journals a delivery and otherwise every `pollInterval` (other
 /// replicas' deliveries, expired leases of a worker that died). A delivery whose processing
 /// failed goes back to the queue until `maxAttempts`, then stays `failed` for a person to replay.
+///
+/// Deliveries are claimed and their results recorded `batch` at a time (one store write each
+/// instead of one per delivery), and the threads run at a lower CPU priority (`niceness`) than
+/// the webhook path: under a burst the ingress answers first and the workers drain the journal
+/// with what is left (the reconcile is coalesced anyway). They never hold the store's writer
+/// while the ingress waits for it: the store's writer thread runs their writes.
 public final class DeliveryWorkers: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var count: Int = 2
@@ -15,6 +21,10 @@ public final class DeliveryWorkers: @unchecked Sendable {
         public var maxAttempts: Int = 5
         /// First retry delay after a failed attempt; doubles with each attempt.
         public var retryBase: TimeInterval = 1
+        /// Deliveries claimed (and finished) together.
+        public var batch: Int = 16
+        /// Added to the nice value of the worker threads (Linux: per thread).
+        public var niceness: Int32 = 10
         /// This bot instance's stable id; workers lease as `<instance>/<index>`.
         public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         public init() {}
@@ -38,8 +48,9 @@ public final class DeliveryWorkers: @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         self.configuration = configuration
-        pool = PollingWorkers(name: "slipway-delivery", count: configuration.count, pollInterval: configuration.pollInterval) { [unowned self] owner in
-            self.takeOne(owner: owner)
+        pool = PollingWorkers(name: "slipway-delivery", count: configuration.count, pollInterval: configuration.pollInterval,
+                              niceness: configuration.niceness) { [unowned self] owner in
+            self.takeBatch(owner: owner)
         }
     }
 
@@ -65,21 +76,29 @@ public final class DeliveryWorkers: @unchecked Sendable {
         pool.stop()
     }
 
-    /// Processes the oldest claimable delivery, if any.
-    private func takeOne(owner: String) -> Bool {
+    /// Processes the oldest claimable deliveries (up to `batch`), if any.
+    private func takeBatch(owner: String) -> Bool {
+        let claimed: [DeliveryRecord]
         do {
-            guard let delivery = try store.claimDelivery(owner: owner, lease: configuration.lease, now: Date()) else { return false }
-            process(delivery, owner: owner)
-            return true
+            claimed = try store.claimDeliveries(owner: owner, lease: configuration.lease, now: Date(), limit: max(1, configuration.batch))
         } catch {
             logger.error("could not read the journal", ["error": "\(error)"])
             return false
         }
+        guard !claimed.isEmpty else { return false }
+        var finished: [(delivery: DeliveryRecord, result: DeliveryResult)] = []
+        finished.reserveCapacity(claimed.count)
+        for delivery in claimed {
+            if let result = process(delivery, owner: owner) { finished.append((delivery, result)) }
+        }
+        record(finished, owner: owner)
+        return true
     }
 
-    private func process(_ delivery: DeliveryRecord, owner: String) {
+    /// The delivery's final result, or nil when it was postponed for another attempt.
+    private func process(_ delivery: DeliveryRecord, owner: String) -> DeliveryResult? {
         let log = logger.with(["delivery.id": delivery.id, "event": delivery.event])
-        var result = processor.process(delivery, logger: log)
+        let result = processor.process(delivery, logger: log)
         if result.status == .failed && delivery.attempts < configuration.maxAttempts {
             // Keep the lease for a backoff (1 s, 2 s, 4 s, ... at most 5 min); any worker of any
             // replica takes it again when it expires.
@@ -93,22 +112,30 @@ public final class DeliveryWorkers: @unchecked Sendable {
             } catch {
                 log.error("could not postpone the delivery", ["error": "\(error)"])
             }
-            return
+            return nil
         }
         if result.status == .failed {
-            result = DeliveryResult(status: .failed, action: result.action,
-                                    reason: "gave up after \(delivery.attempts) attempts: \(result.reason ?? "")")
+            return DeliveryResult(status: .failed, action: result.action,
+                                  reason: "gave up after \(delivery.attempts) attempts: \(result.reason ?? "")")
         }
+        return result
+    }
+
+    /// Records the results of a batch in one store write, then tells about each.
+    private func record(_ finished: [(delivery: DeliveryRecord, result: DeliveryResult)], owner: String) {
+        guard !finished.isEmpty else { return }
         do {
-            try store.finishDelivery(id: delivery.id, owner: owner, result: result, now: Date())
+            try store.finishDeliveries(finished.map { (id: $0.delivery.id, result: $0.result) }, owner: owner, now: Date())
         } catch {
-            log.error("could not record the delivery result", ["error": "\(error)"])
+            logger.error("could not record the delivery results", ["error": "\(error)", "count": "\(finished.count)"])
         }
-        onFinished()
-        metrics.countDelivery(event: WebhookIngress.metricLabel(delivery.event), outcome: result.status.rawValue)
-        var fields = ["status": result.status.rawValue]
-        if let reason = result.reason { fields["reason"] = reason }
-        if let path = result.fieldPath { fields["field"] = path }
-        log.info("delivery finished", fields)
+        for (delivery, result) in finished {
+            onFinished()
+            metrics.countDelivery(event: WebhookIngress.metricLabel(delivery.event), outcome: result.status.rawValue)
+            var fields = ["status": result.status.rawValue]
+            if let reason = result.reason { fields["reason"] = reason }
+            if let path = result.fieldPath { fields["field"] = path }
+            logger.with(["delivery.id": delivery.id, "event": delivery.event]).info("delivery finished", fields)
+        }
     }
 }

@@ -11,13 +11,17 @@ public final class PollingWorkers: @unchecked Sendable {
     private let count: Int
     private let pollInterval: TimeInterval
     private let work: Work
+    private let niceness: Int32
     private let condition = NSCondition()
     private var wakeups = 0
     private var stopping = false
     private var running = 0
 
+    /// - Parameter niceness: added to each thread's nice value (Linux keeps one per thread):
+    ///   background work that must not take the CPU from a latency-sensitive path.
     /// - Parameter work: does one unit of work as `owner`; returns whether there was any.
-    public init(name: String, count: Int, pollInterval: TimeInterval, work: @escaping Work) {
+    public init(name: String, count: Int, pollInterval: TimeInterval, niceness: Int32 = 0, work: @escaping Work) {
+        self.niceness = niceness
         self.name = name
         self.count = max(1, count)
         self.pollInterval = pollInterval
@@ -70,6 +74,12 @@ public final class PollingWorkers: @unchecked Sendable {
     }
 
     private func loop(owner: String) {
+        if niceness != 0 {
+            // Linux keeps the nice value per thread: `who` 0 is this thread only.
+            errno = 0
+            let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            if errno == 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, current + niceness) }
+        }
         defer {
             condition.lock()
             running -= 1

@@ -25,13 +25,16 @@ public enum WebhookDecoder {
         do {
             switch event {
             case "ping":
-                return .event(.ping(try decoder().decode(WebhookWire.Ping.self, from: payload).model))
+                let fields = pruned(payload, WebhookWire.Selection.ping)
+                return .event(.ping(try decoder().decode(WebhookWire.Ping.self, from: fields).model))
             case "push":
-                return .event(.push(try decoder().decode(WebhookWire.Push.self, from: payload).model))
+                let fields = pruned(payload, WebhookWire.Selection.push)
+                return .event(.push(try decoder().decode(WebhookWire.Push.self, from: fields).model))
             case "pull_request_review":
-                return .event(.pullRequestReview(try decoder().decode(WebhookWire.PullRequestReviewEvent.self, from: payload).model))
+                let fields = pruned(payload, WebhookWire.Selection.pullRequestReviewEvent)
+                return .event(.pullRequestReview(try decoder().decode(WebhookWire.PullRequestReviewEvent.self, from: fields).model))
             default:
-                return try decodePullRequest(payload)
+                return try decodePullRequest(pruned(payload, WebhookWire.Selection.pullRequestEvent))
             }
         } catch let error as DecodingError {
             return .rejected(fieldPath: error.fieldPath, reason: error.reason)
@@ -44,6 +47,20 @@ public enum WebhookDecoder {
     /// body is. The HTTP layer answers 400 when this is false.
     public static func isJSONObject(_ data: Data) -> Bool {
         jsonObjectProblem(data) == nil
+    }
+
+    /// The top-level `action` of a body, when it is a JSON object with a string there (for
+    /// listings of deliveries that were ignored or rejected).
+    public static func action(in payload: Data) -> String? {
+        guard JSONSyntax.objectProblem(payload) == nil,
+              let fields = JSONPruner.prune(payload, keeping: WebhookWire.Selection.action) else { return nil }
+        return (try? decoder().decode(WebhookWire.OptionalAction.self, from: fields))?.action
+    }
+
+    /// Only the fields the decoder reads (the body was checked to be JSON): decoding them gives
+    /// the same event, or the same error at the same field path, as decoding the whole body.
+    private static func pruned(_ payload: Data, _ selection: JSONPruner.Selection) -> Data {
+        JSONPruner.prune(payload, keeping: selection) ?? payload
     }
 
     private static func decodePullRequest(_ payload: Data) throws -> WebhookDecodeOutcome {

@@ -2,8 +2,53 @@
 /// are ignored. The coding keys are GitHub's own spelling so that a decoding error's coding path
 /// reads like the payload (`pull_request.head.sha`).
 enum WebhookWire {
+    /// What the decoder reads of each event's body: `JSONPruner` keeps these fields (and only
+    /// these) before the body is decoded, so a 28 KB delivery costs the decoder a few hundred
+    /// bytes. Must name every coding key the shapes below read.
+    enum Selection {
+        typealias S = JSONPruner.Selection
+        static let account = S.object(["login": .value])
+        static let repository = S.object([
+            "id": .value, "full_name": .value, "name": .value, "owner": account,
+            "clone_url": .value, "html_url": .value, "default_branch": .value,
+        ])
+        static let ref = S.object(["ref": .value, "sha": .value, "repo": .object(["full_name": .value])])
+        static let pullRequest = S.object([
+            "number": .value, "state": .value, "title": .value, "draft": .value, "merged": .value,
+            "merge_commit_sha": .value, "head": ref, "base": ref,
+            "labels": .array(.object(["name": .value])), "user": account, "updated_at": .value,
+        ])
+        static let ping = S.object(["zen": .value, "hook_id": .value, "repository": repository])
+        static let push = S.object([
+            "ref": .value, "before": .value, "after": .value, "created": .value, "deleted": .value,
+            "forced": .value, "repository": repository, "pusher": .object(["name": .value]), "sender": account,
+            "head_commit": .object(["id": .value]), "commits": .array(.object(["id": .value])),
+        ])
+        static let pullRequestEvent = S.object([
+            "action": .value, "number": .value, "pull_request": pullRequest, "label": .object(["name": .value]),
+            "sender": account, "repository": repository, "before": .value, "after": .value,
+        ])
+        static let pullRequestReviewEvent = S.object([
+            "action": .value, "review": .object(["user": account, "state": .value, "commit_id": .value]),
+            "pull_request": pullRequest, "sender": account, "repository": repository,
+        ])
+        static let action = S.object(["action": .value])
+    }
+
     struct ActionProbe: Decodable {
         let action: String
+    }
+
+    /// `action` when it is a string; nil when missing or of another type.
+    struct OptionalAction: Decodable {
+        let action: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            action = try? container.decodeIfPresent(String.self, forKey: .action)
+        }
+
+        enum CodingKeys: String, CodingKey { case action }
     }
 
     struct Account: Decodable {
