@@ -3,6 +3,7 @@ import Foundation
 // slipway-bench: benchmarks that print figures (not timed tests).
 //   slipway-bench plan [--prs N] [--refs N]
 //   slipway-bench loop [--events N] [--example DIR]
+//   slipway-bench preview --caddy-admin URL --listen PORT --root-ca FILE [--prs N] (scripts/bench/preview.sh)
 //   slipway-bench data --admin CONNINFO --production CONNINFO --work DIR (scripts/bench/data.sh)
 //   slipway-bench soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit SECONDS]
 //   (slipway-bench soak-bot ...: the bot side of `soak`, started by it as a child process)
@@ -56,6 +57,21 @@ case "data":
         try DataBenchmark.run(admin: value("--admin"), production: value("--production"), work: value("--work"))
     } catch {
         FileHandle.standardError.write(Data("slipway-bench data: \(error)\n".utf8))
+        exit(1)
+    }
+case "preview":
+    func text(_ name: String) -> String {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+            FileHandle.standardError.write(Data("slipway-bench preview: \(name) is required\n".utf8))
+            exit(2)
+        }
+        return arguments[index + 1]
+    }
+    do {
+        try PreviewBenchmark.run(caddyAdmin: text("--caddy-admin"), listen: option("--listen", 0), rootCertificate: text("--root-ca"),
+                                 pullRequests: option("--prs", 10), example: arguments.firstIndex(of: "--example").map { arguments[$0 + 1] } ?? "examples/app")
+    } catch {
+        FileHandle.standardError.write(Data("slipway-bench preview: \(error)\n".utf8))
         exit(1)
     }
 case "soak-bot":
