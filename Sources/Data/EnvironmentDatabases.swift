@@ -249,20 +249,21 @@ public final class EnvironmentDatabases: @unchecked Sendable {
         guard record.scan.passed, record.verify.allSatisfy(\.passed) else {
             throw DataError("snapshot \(template) did not pass its last verification; make a new one")
         }
-        if let spares {
-            defer { spares.requestReplenish() }  // taken or missing: make the next one
-            if let spare = try spares.take(template, as: name, admin) {
-                try SQLText.run("opening \(name)") {
-                    try admin.execute("ALTER DATABASE \(SQLText.ident(name)) ALLOW_CONNECTIONS true")
-                }
-                return spare
+        if let spares, let spare = try spares.take(template, as: name, admin) {
+            defer { spares.requestReplenish() }  // the next one
+            try SQLText.run("opening \(name)") {
+                try admin.execute("ALTER DATABASE \(SQLText.ident(name)) ALLOW_CONNECTIONS true")
             }
+            return spare
         }
         let strategy = admin.serverVersion >= 150000 ? " STRATEGY FILE_COPY" : ""
         let statement = "CREATE DATABASE \(SQLText.ident(name)) TEMPLATE \(SQLText.ident(template))\(strategy)"
         try DatabaseLocks.shared.withLock(template) { () throws(DataError) in
             try Self.createDatabase(statement, name: name, admin, log: log)
         }
+        // None was ready: ask for one now that the template is free (asking before the copy
+        // would make this copy wait behind the spare's).
+        spares?.requestReplenish()
         return nil
     }
 
