@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPServer
 import Docs
+import Data
 import Evidence
 import Forge
 import Git
@@ -53,6 +54,9 @@ public final class BotApplication: @unchecked Sendable {
         var pullRequestSource: ForgePullRequestSource?
         /// `snapshot.every`: nil without a production source or a schedule.
         var snapshotSchedule: SnapshotSchedule?
+        /// Spare copies of the newest snapshot (nil without a database server): its background
+        /// thread runs while the bot does.
+        var spares: SparePool?
         /// Where evidence folders open on the forge (nil without one).
         var evidenceBaseURL: String?
     }
@@ -208,7 +212,7 @@ public final class BotApplication: @unchecked Sendable {
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
                         retention: retention, promotions: promotions, repository: repository, pullRequestSource: source,
-                        snapshotSchedule: schedule, evidenceBaseURL: evidenceBaseURL)
+                        snapshotSchedule: schedule, spares: plane?.spares, evidenceBaseURL: evidenceBaseURL)
     }
 
     init(instance: String, configuration: BotConfiguration, store: any Store, logger: Logger, handler: any DeliveryHandler,
@@ -340,6 +344,7 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.evidence.start()
             pipeline.retention?.start()
             pipeline.snapshotSchedule?.start()
+            pipeline.spares?.start()
             // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
             if configuration.runnerWorkers > 0 { pipeline.runner.start() }
         }
@@ -385,6 +390,7 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.evidence.shutdown()
         pipeline?.retention?.stop()
         pipeline?.snapshotSchedule?.stop()
+        pipeline?.spares?.stop()
         storeRetention.stop()
         pipeline?.forgeQueue?.stop(timeout: 10)
         logger.info("slipway stopped")
