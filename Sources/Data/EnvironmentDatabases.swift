@@ -3,8 +3,9 @@ import Postgres
 
 /// A database and a LOGIN role per environment on the operator's server.
 ///
-/// A database is a `FILE_COPY` copy of a snapshot template (PG >= 15; the default strategy
-/// before), an empty database, or a `pg_dump | pg_restore` copy of another environment's. Its
+/// A database is a spare copy of a snapshot renamed (`SparePool`, when given one and a spare is
+/// ready), a `FILE_COPY` copy of a snapshot template (PG >= 15; the default strategy before), an
+/// empty database, or a `pg_dump | pg_restore` copy of another environment's. Its
 /// role (same name as the database) may connect to it only: `REVOKE ALL ... FROM PUBLIC` on it,
 /// `CONNECT, TEMPORARY, CREATE` granted to the role, `CONNECT` on `postgres` and `template1`
 /// revoked from PUBLIC, and a check after each creation that the role can connect to no other
@@ -21,14 +22,18 @@ public final class EnvironmentDatabases: @unchecked Sendable {
     let server: DataServer
     let appHost: String?
     let appPort: Int?
+    let spares: SparePool?
     let log: @Sendable (String) -> Void
 
     /// `appHost`/`appPort`: where apps connect (default: the admin conninfo's host when it is
-    /// TCP, else 127.0.0.1, and its port).
-    public init(server: DataServer, appHost: String? = nil, appPort: Int? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// TCP, else 127.0.0.1, and its port). `spares`: where `from: .snapshot` takes a ready copy
+    /// of the snapshot (a rename) before copying the template (nil: always copy).
+    public init(server: DataServer, appHost: String? = nil, appPort: Int? = nil, spares: SparePool? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.server = server
         self.appHost = appHost
         self.appPort = appPort
+        self.spares = spares
         self.log = log
     }
 
@@ -85,18 +90,19 @@ public final class EnvironmentDatabases: @unchecked Sendable {
         }
         let quoted = SQLText.ident(name), role = SQLText.ident(name)
         let originText: String
+        var spare: String?
         switch origin {
         case .snapshot(let template):
-            try createFromSnapshot(template, name: name, admin)
+            spare = try createFromSnapshot(template, name: name, admin)
             originText = "snapshot " + template
         case .empty:
-            try createDatabase("CREATE DATABASE \(quoted) TEMPLATE template0 ENCODING 'UTF8'", name: name, admin)
+            try Self.createDatabase("CREATE DATABASE \(quoted) TEMPLATE template0 ENCODING 'UTF8'", name: name, admin, log: log)
             originText = "empty"
         case .copy(let otherEnvironment):
             let source = try validated(otherEnvironment)
             guard source != name else { throw DataError("environment \(environment) cannot be a copy of itself") }
             guard try Self.databaseExists(source, admin) else { throw DataError("environment \(otherEnvironment) has no database to copy") }
-            try createDatabase("CREATE DATABASE \(quoted) TEMPLATE template0 ENCODING 'UTF8'", name: name, admin)
+            try Self.createDatabase("CREATE DATABASE \(quoted) TEMPLATE template0 ENCODING 'UTF8'", name: name, admin, log: log)
             originText = "copy of " + otherEnvironment
         }
         try SQLText.run("granting \(name) its database") {
@@ -117,7 +123,7 @@ public final class EnvironmentDatabases: @unchecked Sendable {
             try admin.execute("COMMENT ON DATABASE \(quoted) IS \(SQLText.literal(comment))")
         }
         done = true
-        log("environment \(environment): database \(name) created (\(originText))")
+        log("environment \(environment): database \(name) created (\(originText)\(spare.map { ", from spare \($0)" } ?? ""))")
         return try credentials(name: name, password: password)
     }
 
@@ -233,22 +239,36 @@ public final class EnvironmentDatabases: @unchecked Sendable {
         }
     }
 
-    private func createFromSnapshot(_ template: String, name: String, _ admin: PostgresConnection) throws(DataError) {
+    /// A spare of `template` renamed to `name` when one is ready (returns its old name), else a
+    /// file copy of the template (returns nil). Either way the database ends open to
+    /// connections, with the privileges of a new database; the caller restricts them.
+    private func createFromSnapshot(_ template: String, name: String, _ admin: PostgresConnection) throws(DataError) -> String? {
         guard SnapshotEngine.isSnapshotName(template),
               let record = try SnapshotEngine.records(admin).first(where: { $0.name == template })
         else { throw DataError("no snapshot \(template.debugDescription) on the server") }
         guard record.scan.passed, record.verify.allSatisfy(\.passed) else {
             throw DataError("snapshot \(template) did not pass its last verification; make a new one")
         }
+        if let spares, let spare = try spares.take(template, as: name, admin) {
+            defer { spares.requestReplenish() }  // the next one
+            try SQLText.run("opening \(name)") {
+                try admin.execute("ALTER DATABASE \(SQLText.ident(name)) ALLOW_CONNECTIONS true")
+            }
+            return spare
+        }
         let strategy = admin.serverVersion >= 150000 ? " STRATEGY FILE_COPY" : ""
         let statement = "CREATE DATABASE \(SQLText.ident(name)) TEMPLATE \(SQLText.ident(template))\(strategy)"
         try DatabaseLocks.shared.withLock(template) { () throws(DataError) in
-            try createDatabase(statement, name: name, admin)
+            try Self.createDatabase(statement, name: name, admin, log: log)
         }
+        // None was ready: ask for one now that the template is free (asking before the copy
+        // would make this copy wait behind the spare's).
+        spares?.requestReplenish()
+        return nil
     }
 
     /// Runs a CREATE DATABASE, retrying when another session holds the template.
-    private func createDatabase(_ statement: String, name: String, _ admin: PostgresConnection) throws(DataError) {
+    static func createDatabase(_ statement: String, name: String, _ admin: PostgresConnection, log: (String) -> Void) throws(DataError) {
         var attempt = 0
         while true {
             do {

@@ -13,7 +13,7 @@ import SlipwayCore
 /// pre-sanitize row version stays in the files that copies are made from. The credential scan
 /// (`CredentialScanner`) runs last. A refused snapshot is dropped; a passing one becomes a template
 /// database nobody but superusers may connect to, its record stored as the database's comment,
-/// and older snapshots beyond `keep` are dropped.
+/// and older snapshots beyond `keep` are dropped, each with its spare copies (`SparePool`).
 ///
 /// Thread safety: calls may come from any thread; `create` calls of one process are serialized,
 /// and a snapshot is never dropped while an environment database is being copied from it.
@@ -23,11 +23,14 @@ public final class SnapshotEngine: @unchecked Sendable {
     public static let namePrefix = "slipway_snap_"
 
     let server: DataServer
+    /// Asked for a spare copy when a snapshot passes (see `SparePool`); nil: none are made here.
+    public let spares: SparePool?
     let log: @Sendable (String) -> Void
     private static let createLock = NSLock()
 
-    public init(server: DataServer, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(server: DataServer, spares: SparePool? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.server = server
+        self.spares = spares
         self.log = log
     }
 
@@ -148,6 +151,7 @@ public final class SnapshotEngine: @unchecked Sendable {
         keepDatabase = true
         log("snapshot \(name): ready (\(size) bytes)")
         try prune(keep: keep, admin)
+        spares?.requestReplenish()
         return record
     }
 
@@ -320,6 +324,7 @@ public final class SnapshotEngine: @unchecked Sendable {
         try DatabaseLocks.shared.withLock(name) { () throws(DataError) in
             try SQLText.run("dropping snapshot \(name)") {
                 let exists = try admin.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [.text(name)]).count > 0
+                try SparePool.dropSpares(of: name, admin, log: log)
                 guard exists else { return }
                 try admin.execute("ALTER DATABASE \(SQLText.ident(name)) IS_TEMPLATE false")
                 try admin.execute("DROP DATABASE IF EXISTS \(SQLText.ident(name))\(admin.serverVersion >= 130000 ? " WITH (FORCE)" : "")")

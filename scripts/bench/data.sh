@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: a ~1 GB production database (DATA_BENCH_ROWS customers, default 2,200,000 (about 1 GB with indexes), and two
 # orders each) in a throwaway PostgreSQL cluster; prints the snapshot's steps (dump, restore,
-# sanitize, vacuum, verify, scan), a preview database copied from the template, and
-# `pg_dump | pg_restore` of the same (sanitized) data as the baseline, with the ratio.
+# sanitize, vacuum, verify, scan), a preview database taken from a spare made ahead of time (a
+# rename: the figure that answers the goal), one copied from the template (no spare), and
+# `pg_dump | pg_restore` of the same (sanitized) data as the baseline, with the ratios.
 # Goal: a preview in under 2 s for 1 GB, at least 10x faster than dump and restore. The server
 # runs with fsync on (as a real one does), so the template copy pays for its checkpoint and syncs.
 set -euo pipefail
@@ -46,6 +47,7 @@ mkdir -p "$DIR/work"
 OUT="$("$BENCH" data --admin "host=$DIR port=$PORT user=postgres dbname=postgres" \
   --production "host=127.0.0.1 port=$PORT user=prod_ro dbname=production password=bench-ro-password" --work "$DIR/work" | tee -a /dev/stderr)"
 PREVIEW=$(grep '^PREVIEW_SECONDS=' <<<"$OUT" | cut -d= -f2)
+COPY=$(grep '^TEMPLATE_COPY_SECONDS=' <<<"$OUT" | cut -d= -f2)
 SNAP=$(grep '^SNAPSHOT_NAME=' <<<"$OUT" | cut -d= -f2)
 
 "${PSQL[@]}" -c "CREATE DATABASE baseline"
@@ -53,4 +55,5 @@ start=$(date +%s.%N)
 "$BIN/pg_dump" -Fc -h "$DIR" -p "$PORT" -U postgres -d "$SNAP" | "$BIN/pg_restore" --no-owner --no-acl -h "$DIR" -p "$PORT" -U postgres -d baseline
 BASE=$(awk "BEGIN{print $(date +%s.%N) - $start}")
 printf 'baseline pg_dump | pg_restore of the snapshot: %.2f s\n' "$BASE"
-printf 'preview from template: %.2f s; %.1fx faster than dump and restore\n' "$PREVIEW" "$(awk "BEGIN{print $BASE / $PREVIEW}")"
+printf 'preview from a spare: %.2f s; %.1fx faster than dump and restore\n' "$PREVIEW" "$(awk "BEGIN{print $BASE / $PREVIEW}")"
+printf 'preview by template copy (no spare): %.2f s; %.1fx faster than dump and restore\n' "$COPY" "$(awk "BEGIN{print $BASE / $COPY}")"

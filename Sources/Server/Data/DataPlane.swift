@@ -16,6 +16,10 @@ public final class DataPlane: @unchecked Sendable {
     /// Nil without a production source: snapshots cannot be made (environments may still use
     /// ones made elsewhere, or start empty).
     public let snapshots: SnapshotEngine
+    /// One spare copy of the newest snapshot, so a preview's database is a rename. Its
+    /// background thread runs only once `spares.start()` is called (serve); without it,
+    /// environments copy the template.
+    public let spares: SparePool?
     let grants: GrantTable
     let secretSource: [String: String]
     private let key: [UInt8]
@@ -45,8 +49,11 @@ public final class DataPlane: @unchecked Sendable {
         self.secretSource = secretSource
         self.logger = logger
         let log: @Sendable (String) -> Void = { [logger] line in logger.info(line, ["component": "data"]) }
-        databases = EnvironmentDatabases(server: server, appHost: settings.appHost?.host, appPort: settings.appHost?.port, log: log)
-        snapshots = SnapshotEngine(server: server, log: log)
+        // One spare per snapshot (0...8 is valid, so this cannot fail).
+        spares = try? SparePool(server: server, perSnapshot: 1, log: log)
+        databases = EnvironmentDatabases(server: server, appHost: settings.appHost?.host, appPort: settings.appHost?.port,
+                                         spares: spares, log: log)
+        snapshots = SnapshotEngine(server: server, spares: spares, log: log)
     }
 
     /// The connection strings, to mask in every log and message.

@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPServer
 import Docs
+import Data
 import Evidence
 import Forge
 import Git
@@ -58,6 +59,9 @@ public final class BotApplication: @unchecked Sendable {
         var pullRequestSource: ForgePullRequestSource?
         /// `snapshot.every`: nil without a production source or a schedule.
         var snapshotSchedule: SnapshotSchedule?
+        /// Spare copies of the newest snapshot (nil without a database server): its background
+        /// thread runs while the bot does.
+        var spares: SparePool?
         /// Where evidence folders open on the forge (nil without one).
         var evidenceBaseURL: String?
         /// Caddy (`--router caddy`), nil without a router.
@@ -222,7 +226,7 @@ public final class BotApplication: @unchecked Sendable {
         }
         return Pipeline(reconciler: reconciler, runner: runner, forgeQueue: queue, forgeClient: client, evidence: evidence,
                         retention: retention, promotions: promotions, repository: repository, pullRequestSource: source,
-                        snapshotSchedule: schedule, evidenceBaseURL: evidenceBaseURL, router: runnerConfiguration.router,
+                        snapshotSchedule: schedule, spares: plane?.spares, evidenceBaseURL: evidenceBaseURL, router: runnerConfiguration.router,
                         routerConvergence: (runnerConfiguration.router as? CaddyRouter).map { caddy in
                             PeriodicTask(name: "router convergence", interval: min(60, configuration.reconcileInterval), logger: logger) {
                                 try caddy.converge() ? "restored Slipway's routes" : "in step"
@@ -375,6 +379,7 @@ public final class BotApplication: @unchecked Sendable {
             pipeline.evidence.start()
             pipeline.retention?.start()
             pipeline.snapshotSchedule?.start()
+            pipeline.spares?.start()
             // No runner workers: the bot plans and queues jobs but runs none (tests of planning).
             if configuration.runnerWorkers > 0 { pipeline.runner.start() }
             // After the runner's start-up sync, so the routes it adopted are the known ones.
@@ -434,6 +439,7 @@ public final class BotApplication: @unchecked Sendable {
         pipeline?.retention?.stop()
         pipeline?.snapshotSchedule?.stop()
         pipeline?.routerConvergence?.stop()
+        pipeline?.spares?.stop()
         storeRetention.stop()
         startupRedelivery?.stop()
         diagnosticsMonitor?.stop()
