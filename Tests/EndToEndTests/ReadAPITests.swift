@@ -136,6 +136,10 @@ struct ReadAPITests {
         #expect(page.headers["Content-Security-Policy"]?.contains("default-src 'none'") == true)
         #expect(html.contains("staging") && html.contains("pr-8"))
         #expect(html.contains("Failing now"))
+        // The latest diag is on the page (it runs at start).
+        try Eventually.wait(for: "the diag section", timeout: 60) {
+            String(decoding: try Self.get(s, "/", token: nil, cookie: cookie).body, as: UTF8.self).contains("<h2>Diagnostics</h2>")
+        }
         // Links: every href on the page answers (environments' own URLs and evidence pages).
         let hrefs = html.matches(of: /href="([^"]+)"/).map { String($0.1) }
         #expect(hrefs.contains { $0.hasPrefix("/evidence/") })

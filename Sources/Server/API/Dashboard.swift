@@ -15,11 +15,15 @@ public final class Dashboard: @unchecked Sendable {
     let repositoryName: String
     /// The operator's template directory (`--dashboard-templates`), read at each render.
     let templateDirectory: String?
+    /// The latest `slipway diag` report of the running bot (nil before the first run).
+    let diagnostics: @Sendable () -> DiagnosticReport?
 
-    public init(api: ReadAPI, repositoryName: String, templateDirectory: String?) {
+    public init(api: ReadAPI, repositoryName: String, templateDirectory: String?,
+                diagnostics: @escaping @Sendable () -> DiagnosticReport? = { nil }) {
         self.api = api
         self.repositoryName = repositoryName
         self.templateDirectory = templateDirectory
+        self.diagnostics = diagnostics
     }
 
     public func register(into router: inout Router) {
@@ -90,8 +94,19 @@ public final class Dashboard: @unchecked Sendable {
                 "failure": TemplateValue(record?["failure"] as? String), "evidenceLink": .string("/evidence/\(entry.id)"),
             ])
         }
+        // The latest diag: its verdict, and every check that did not pass (failures first).
+        var diag: TemplateValue = .null
+        if let report = diagnostics() {
+            let problems = report.checks.filter { $0.status != .pass }.map { check -> TemplateValue in
+                .object(["name": .string(check.name), "status": .string(check.status.rawValue), "reason": .string(check.reason),
+                         "fix": TemplateValue(check.fix)])
+            }
+            diag = .object(["status": .string(report.status.rawValue), "at": .string(EvidenceTimeFormat.iso(report.generatedAt)),
+                            "summary": .string("\(report.count(.fail)) failed, \(report.count(.warn)) warned, \(report.count(.pass)) passed"),
+                            "problems": .list(problems)])
+        }
         return .object([
-            "repository": .string(repositoryName), "generatedAt": .string(EvidenceTimeFormat.iso(now)),
+            "repository": .string(repositoryName), "generatedAt": .string(EvidenceTimeFormat.iso(now)), "diag": diag,
             "failures": .list(failing.map(item)), "kinds": .list(kinds), "promotions": .list(promotions), "deploys": .list(deploys),
         ])
     }

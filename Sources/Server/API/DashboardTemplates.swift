@@ -20,6 +20,7 @@ h1 { font-size: 1.25rem; margin: 0; } h2 { font-size: 1.05rem; margin: 1.25rem 0
 .status { border-radius: 1rem; padding: 0 0.5rem; font-size: 0.85em; }
 .healthy, .succeeded { background: #dafbe1; } .failed { background: #ffebe9; } .building, .deploying, .queued { background: #fff8c5; }
 .torn-down, .cancelled, .unknown { background: #eaeef2; }
+.pass { background: #dafbe1; } .warn { background: #fff8c5; } .fail { background: #ffebe9; }
 .error { color: #cf222e; overflow-wrap: anywhere; }
 a { color: #0969da; }
 </style>
@@ -35,6 +36,12 @@ a { color: #0969da; }
 {{#each failures}}<div class="card"><div class="row"><span class="name">{{name}}</span><span class="status failed">failed</span><code>{{sha}}</code></div>
 <div class="error">{{lastError}}</div>{{#if evidenceLink}}<div><a href="{{evidenceLink}}">last deploy's evidence and log</a></div>{{/if}}</div>
 {{/each}}</section>{{/if}}
+{{#if diag}}<section id="diag">
+<h2>Diagnostics</h2>
+<div class="card"><div class="row"><span class="status {{diag.status}}">{{diag.status}}</span><span>{{diag.summary}}</span><span class="muted">{{diag.at}}</span></div>
+{{#each diag.problems}}<div><span class="name">{{name}}</span> <span class="status {{status}}">{{status}}</span> {{reason}}{{#if fix}} <span class="muted">· {{fix}}</span>{{/if}}</div>
+{{/each}}</div>
+</section>{{/if}}
 {{#each kinds}}<section id="kind-{{kind}}">
 <h2>{{title}} ({{count}})</h2>
 {{#each environments}}<div class="card"><div class="row"><span class="name">{{name}}</span><span class="status {{status}}">{{status}}</span><code>{{sha}}</code>{{#if pullRequest}}<span>#{{pullRequest}}</span>{{/if}}<span class="muted">{{age}} old</span>{{#if ttlLeft}}<span class="muted">TTL {{ttlLeft}} left</span>{{/if}}</div>

@@ -304,7 +304,7 @@ public final class BotApplication: @unchecked Sendable {
             let api = ReadAPI(store: store, repository: pipeline?.repository, defaultBranch: configuration.defaultBranch, access: access,
                               evidenceBaseURL: pipeline?.evidenceBaseURL)
             let dashboard = Dashboard(api: api, repositoryName: configuration.forge.repository?.description ?? pipeline?.repository.displaySource ?? "slipway",
-                                      templateDirectory: configuration.dashboardTemplates)
+                                      templateDirectory: configuration.dashboardTemplates, diagnostics: { [weak monitor] in monitor?.report })
             if configuration.adminListen != nil {
                 api.register(into: &adminRouter)
                 dashboard.register(into: &adminRouter)
