@@ -100,14 +100,17 @@ public enum Discovery {
                 let from = set.spec(named: promotion.from).map(envID) ?? "env:\(promotion.from)"
                 builder.link(from, "PROMOTES_TO", id, source: spec.file)
             }
-            // What it runs: the Compose files its commands name (else those at the root), or
-            // the Kubernetes workloads for the kubernetes driver.
+            // What it runs, only as far as its spec says so: the Kubernetes workloads for the
+            // kubernetes driver; Compose services only when its commands run Compose (naming the
+            // file, or `docker compose up` for the root one). A Compose file that exists is not a
+            // claim that an environment runs it (the process driver never does).
             if spec.deploy.driver == .kubernetes {
                 for workload in workloads { builder.link(id, "DEPLOYS", workload, source: spec.file) }
             } else {
                 let commands = (spec.build.map(\.run) + [spec.deploy.run, spec.deploy.teardown].compactMap { $0 }).joined(separator: "\n")
-                var named = composeServices.filter { commands.contains($0.key) }
-                if named.isEmpty { named = composeServices.filter { !$0.key.contains("/") } }
+                let runsCompose = commands.contains("docker compose") || commands.contains("docker-compose")
+                var named = composeServices.filter { runsCompose && commands.contains($0.key) }
+                if named.isEmpty, runsCompose { named = composeServices.filter { !$0.key.contains("/") } }
                 for service in named.values.flatMap({ $0 }) { builder.link(id, "DEPLOYS", service, source: spec.file) }
             }
         }

@@ -68,7 +68,10 @@ struct DocsGeneratorTests {
             #expect(graph.node(id) != nil, "no node \(id)")
         }
         let lines = Set(graph.edges.map(\.line))
-        for line in ["env:staging -> DEPLOYS -> service:web", "env:staging -> FOLLOWS -> branch:main", "env:staging -> PROMOTES_TO -> env:production",
+        // Staging runs `sh serve.sh` with the process driver: a docker-compose.yml in the
+        // repository is not a claim that staging runs its services.
+        #expect(!lines.contains { $0.hasPrefix("env:staging -> DEPLOYS") }, "\(lines.filter { $0.contains("DEPLOYS") })")
+        for line in ["env:staging -> FOLLOWS -> branch:main", "env:staging -> PROMOTES_TO -> env:production",
                      "env:preview -> PREVIEWS_PULL_REQUESTS_INTO -> branch:main", "service:web -> DEPENDS_ON -> service:db",
                      "service:db -> USES_IMAGE -> image:postgres:16", "service:web -> EXPOSES -> port:8080:80/tcp",
                      "service:db -> MOUNTS -> volume:pgdata", "service:web -> ATTACHES_TO -> network:front",
@@ -94,6 +97,16 @@ struct DocsGeneratorTests {
         let json = try #require(try JSONSerialization.jsonObject(with: output.files["docs/llm/graph.json"]!) as? [String: Any])
         #expect((json["nodes"] as? [[String: Any]])?.count == graph.nodes.count)
         #expect((json["edges"] as? [[String: Any]])?.count == graph.edges.count)
+    }
+
+    @Test("an environment deploys Compose services only when its commands run Compose")
+    func deploysOnlyWhatItRuns() throws {
+        let staging = GitFixture.baseFiles["environments/staging.yaml"]!.replacingOccurrences(of: "run: \"sh serve.sh\"",
+                                                                                               with: "run: \"docker compose -f docker-compose.yml up web\"")
+        let world = try DocsWorld(extra: ["environments/staging.yaml": staging])
+        let output = try world.repository.withRepository { try DocsGenerator().analyze(repo: $0, commit: ObjectID(hex: world.sha)!) }
+        let lines = Set(output.graph.edges.map(\.line))
+        #expect(lines.contains("env:staging -> DEPLOYS -> service:web"), "\(lines.filter { $0.contains("DEPLOYS") })")
     }
 
     @Test("a change to a Compose file changes exactly the docs that describe it")
