@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Slipway builds, tests and benchmarks with. Idempotent:
-# packages already present are not fetched again, and apt-get update runs only when
+# Installs the Debian packages Slipway builds and runs with (and, with --test, what the tests
+# start: Docker, Caddy, Chromium, systemd-analyze; with --bench, the benchmarks' peers too).
+# Idempotent: packages already present are not fetched again, and apt-get update runs only when
 # something is missing. Uses sudo only when not root.
+#
+#   bash scripts/install-deps.sh [--test] [--bench]
 set -euo pipefail
 
 PACKAGES=(
   pkg-config
   libgit2-dev libcurl4-openssl-dev libpq-dev libssl-dev libmicrohttpd-dev libyaml-dev libsqlite3-dev zlib1g-dev
   git postgresql-15 python3 procps openssl coreutils
-  bubblewrap util-linux e2fsprogs systemd chromium
-  docker.io busybox-static iproute2
-  caddy
+  bubblewrap util-linux
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk nginx-light)
-fi
+TEST_PACKAGES=(e2fsprogs systemd chromium docker.io busybox-static iproute2 caddy)
+for arg in "$@"; do
+  case "$arg" in
+    --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+    --bench) PACKAGES+=("${TEST_PACKAGES[@]}" wrk nginx-light) ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then
 fi
 command -v swift >/dev/null 2>&1 || { echo "test.sh: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test
 
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT

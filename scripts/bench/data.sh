@@ -8,7 +8,7 @@
 # runs with fsync on (as a real one does), so the template copy pays for its checkpoint and syncs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --bench
 ROWS="${DATA_BENCH_ROWS:-2200000}"
 BIN=/usr/lib/postgresql/15/bin
 swift build -c release --product slipway-bench >/dev/null

@@ -14,7 +14,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: $0 [--prs N]" >&2; exit 2 ;;
   esac
 done
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --bench
 swift build -c release --product slipway-bench >/dev/null
 bench="$(swift build -c release --show-bin-path)/slipway-bench"
 work=$(mktemp -d /tmp/slipway-preview-bench-XXXX)

@@ -8,6 +8,6 @@
 #   bash scripts/bench/soak.sh [--prs 200] [--reconciles 10000] [--deliveries 20000] [--senders 4] [--time-limit 3600]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --bench
 swift build -c release --product slipway-bench >/dev/null
 "$(swift build -c release --show-bin-path)/slipway-bench" soak "$@"
