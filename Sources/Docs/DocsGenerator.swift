@@ -180,7 +180,11 @@ public struct DocsGenerator: Sendable {
     /// differs from what the tip holds, commits the changed files as the bot and pushes (racing
     /// safely with other pushers). A failing validation commits nothing and throws
     /// `DocsValidationError` with every reason.
-    public func commitIfChanged(repository: ManagedRepository) throws -> CommitOutcome {
+    ///
+    /// `analyzed`, when given, receives the graph the docs were generated from and the commit it
+    /// describes (the store keeps it as a snapshot), whether or not a file changed.
+    public func commitIfChanged(repository: ManagedRepository,
+                                analyzed: ((KnowledgeGraph, String) -> Void)? = nil) throws -> CommitOutcome {
         let publisher = BranchPublisher(repository: repository, branch: configuration.branch,
                                         credentials: configuration.credentials, maxAttempts: configuration.maxPushAttempts)
         // Document the branch as the remote has it now, not as the mirror last saw it.
@@ -189,9 +193,11 @@ public struct DocsGenerator: Sendable {
         let outcome = try publisher.publish(author: Signature(name: configuration.authorName, email: configuration.authorEmail)) { repo, tip in
             guard let tip else { throw PublishError("the branch \(configuration.branch) does not exist") }
             tipSeen = tip.hex
-            let files = try generate(repo: repo, commit: tip)
+            let output = try analyze(repo: repo, commit: tip)
+            let files = output.files
             let problems = validate(files)
             guard problems.isEmpty else { throw DocsValidationError(problems: problems) }
+            analyzed?(output.graph, tip.hex)
             var changes: [String: FileChange] = [:]
             for (path, data) in files where try repo.blob(at: path, commit: tip) != data {
                 changes[path] = .write(data)

@@ -6,11 +6,12 @@ import Server
 import SlipwayCore
 import Store
 
-/// `slipway evidence list|show|prune`: the deployment evidence, answered from the store's index
-/// (list, show) and kept within its retention (prune).
+/// `slipway evidence list|show|prune|reindex`: the deployment evidence, answered from the store's
+/// index (list, show), kept within its retention (prune) and rebuilt from the branch (reindex).
 enum EvidenceCommand {
     static var command: Command {
-        Command(name: "evidence", abstract: "List, show and prune deployment evidence.", subcommands: [list, show, prune])
+        Command(name: "evidence", abstract: "List, show, prune and reindex deployment evidence.",
+                subcommands: [list, show, prune, reindex])
     }
 
     static let stateSpecs = ConfigOption.stateOptions.map(\.spec)
@@ -153,6 +154,52 @@ enum EvidenceCommand {
             }
             io.out.write("index: \(result.unindexed) record\(result.unindexed == 1 ? "" : "s") removed\n")
             return 0
+        }
+    }
+
+    static var reindex: Command {
+        Command(
+            name: "reindex", abstract: "Rebuild the store's evidence index, builds and deployments tables from the evidence branch.",
+            discussion: """
+            Reads every record.json on the evidence branch of the repository (a temporary mirror of
+            --repo) and replaces the store's evidence index and the builds and deployments tables
+            (docs/sql.md) with what the branch holds, in record order. Run it after restoring or
+            replacing the store, or after an upgrade that added tables. The branch is not changed.
+            """,
+            options: stateSpecs + [
+                ConfigOption.repo.spec,
+                .option("branch", value: "BRANCH", help: "The evidence branch.", default: "slipway/evidence"),
+            ]
+        ) { arguments, io in
+            let source = try ConfigLoading.source(arguments, options: ConfigOption.stateOptions + [.repo])
+            let configuration: BotConfiguration
+            do {
+                configuration = try BotConfiguration.resolve(source, requireSecret: false)
+            } catch let error as ConfigError {
+                throw CommandFailure(error.message)
+            }
+            guard let repo = configuration.repo else {
+                throw UsageError("no repository: give --repo PATH_OR_URL (or repo in slipway.yaml, or SLIPWAY_REPO)")
+            }
+            let store: any Store
+            do {
+                store = try configuration.store.open()
+            } catch {
+                throw CommandFailure("cannot open the store \(configuration.store): \(error)")
+            }
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-reindex-\(UUID().uuidString.prefix(8))").path
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let result: (indexed: Int, problems: [String])
+            do {
+                let repository = try ManagedRepository.prepare(source: repo, workDir: scratch)
+                let indexer = EvidenceIndexer(branch: arguments.value("branch") ?? "slipway/evidence")
+                result = try repository.withRepository { try indexer.reindex(repo: $0, store: store) }
+            } catch let error as RepositoryError {
+                throw CommandFailure(error.message)
+            }
+            for problem in result.problems { io.err.write("skipped \(problem)\n") }
+            io.out.write("indexed \(result.indexed) record\(result.indexed == 1 ? "" : "s")\n")
+            return result.problems.isEmpty ? 0 : 1
         }
     }
 

@@ -72,7 +72,45 @@ extension SQLStateStore {
                      entry.finishedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .text(entry.path), .text(entry.branch),
                      .text(entry.commit), .text(entry.record), .text(JSONColumn.encode(entry.logs))]
                 )
+                try EvidenceTables.write(entry, x)
             }
+            for environment in Set(entries.map(\.environment)).sorted() {
+                try EvidenceTables.updateRollbackTargets(environment: environment, x)
+            }
+        }
+    }
+
+    public func replaceEvidenceIndex(_ entries: [EvidenceIndexEntry]) throws {
+        try inTransaction("replace evidence index") { x in
+            try x.change("DELETE FROM builds", [])
+            try x.change("DELETE FROM deployments", [])
+            try x.change("DELETE FROM evidence", [])
+        }
+        // Several transactions for a long history, so neither backend holds one huge write.
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            try indexEvidence(Array(entries[start..<min(start + 500, entries.count)]))
+        }
+    }
+
+    public func deployments(environment: String?, limit: Int) throws -> [DeploymentRow] {
+        try inReadTransaction("list deployments") { x in
+            if let environment {
+                return try x.rows("SELECT * FROM deployments WHERE environment = ? ORDER BY started_at DESC, evidence_id DESC LIMIT ?",
+                                  [.text(environment), .int(Int64(limit))]).map(EvidenceTables.deployment)
+            }
+            return try x.rows("SELECT * FROM deployments ORDER BY started_at DESC, evidence_id DESC LIMIT ?", [.int(Int64(limit))])
+                .map(EvidenceTables.deployment)
+        }
+    }
+
+    public func builds(evidenceID: String?, limit: Int) throws -> [BuildRow] {
+        try inReadTransaction("list builds") { x in
+            if let evidenceID {
+                return try x.rows("SELECT * FROM builds WHERE evidence_id = ? ORDER BY step LIMIT ?",
+                                  [.text(evidenceID), .int(Int64(limit))]).map(EvidenceTables.build)
+            }
+            return try x.rows("SELECT * FROM builds ORDER BY started_at DESC, evidence_id, step LIMIT ?", [.int(Int64(limit))])
+                .map(EvidenceTables.build)
         }
     }
 
@@ -127,11 +165,20 @@ extension SQLStateStore {
         try inTransaction("remove evidence") { x in
             var removed = 0
             for path in paths {
+                // The derived rows go with the record, so the tables match the branch (and a reindex).
+                try x.change("DELETE FROM builds WHERE evidence_id IN (SELECT id FROM evidence WHERE path = ?)", [.text(path)])
+                try x.change("DELETE FROM deployments WHERE evidence_id IN (SELECT id FROM evidence WHERE path = ?)", [.text(path)])
                 removed += try x.change("DELETE FROM evidence WHERE path = ?", [.text(path)])
             }
             if let cutoff {
+                try x.change("DELETE FROM builds WHERE evidence_id IN (SELECT id FROM evidence WHERE started_at < ?)",
+                             [.double(cutoff.timeIntervalSince1970)])
+                try x.change("DELETE FROM deployments WHERE evidence_id IN (SELECT id FROM evidence WHERE started_at < ?)",
+                             [.double(cutoff.timeIntervalSince1970)])
                 removed += try x.change("DELETE FROM evidence WHERE started_at < ?", [.double(cutoff.timeIntervalSince1970)])
             }
+            // Targets name kept records only, as a reindex from the pruned branch would.
+            if removed > 0 { try EvidenceTables.updateRollbackTargets(environment: nil, x) }
             return removed
         }
     }

@@ -258,6 +258,131 @@ enum Migrator {
             sqlite: "ALTER TABLE jobs ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;",
             postgres: "ALTER TABLE jobs ADD COLUMN requeues BIGINT NOT NULL DEFAULT 0;"
         ),
+        // Evidence and the knowledge graph as plain tables (docs/sql.md): `builds` (one row per
+        // step of a record) and `deployments` (one per record) are derived from the record JSON
+        // when it is indexed; `graph_*` hold each regenerated docs graph. Records indexed before
+        // this version appear after `slipway evidence reindex`.
+        Migration(
+            version: 7,
+            sqlite: """
+            CREATE TABLE builds (
+                evidence_id TEXT NOT NULL,
+                step INTEGER NOT NULL,
+                environment TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                name TEXT NOT NULL,
+                command TEXT NOT NULL,
+                exit_code INTEGER,
+                killed_because TEXT,
+                started_at REAL NOT NULL,
+                duration_seconds REAL NOT NULL,
+                PRIMARY KEY (evidence_id, step)
+            );
+            CREATE INDEX builds_environment ON builds (environment, started_at);
+            CREATE TABLE deployments (
+                evidence_id TEXT PRIMARY KEY,
+                environment TEXT NOT NULL,
+                environment_kind TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                content_id TEXT NOT NULL,
+                pull_request INTEGER,
+                trigger_type TEXT NOT NULL,
+                trigger_actor TEXT,
+                approvers TEXT,
+                health_attempts INTEGER NOT NULL,
+                last_health_status INTEGER,
+                outcome TEXT NOT NULL,
+                failed_phase TEXT,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                duration_seconds REAL,
+                rollback_target TEXT
+            );
+            CREATE INDEX deployments_environment ON deployments (environment, started_at);
+            CREATE TABLE graph_snapshots (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                commit_sha TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE TABLE graph_nodes (
+                snapshot_id INTEGER NOT NULL REFERENCES graph_snapshots (id) ON DELETE CASCADE,
+                node_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                source TEXT NOT NULL,
+                properties TEXT NOT NULL,
+                PRIMARY KEY (snapshot_id, node_id)
+            );
+            CREATE TABLE graph_edges (
+                snapshot_id INTEGER NOT NULL REFERENCES graph_snapshots (id) ON DELETE CASCADE,
+                from_node TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                to_node TEXT NOT NULL,
+                source TEXT NOT NULL,
+                PRIMARY KEY (snapshot_id, from_node, kind, to_node)
+            );
+            """,
+            postgres: """
+            CREATE TABLE builds (
+                evidence_id TEXT NOT NULL,
+                step BIGINT NOT NULL,
+                environment TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                name TEXT NOT NULL,
+                command TEXT NOT NULL,
+                exit_code BIGINT,
+                killed_because TEXT,
+                started_at DOUBLE PRECISION NOT NULL,
+                duration_seconds DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (evidence_id, step)
+            );
+            CREATE INDEX builds_environment ON builds (environment, started_at);
+            CREATE TABLE deployments (
+                evidence_id TEXT PRIMARY KEY,
+                environment TEXT NOT NULL,
+                environment_kind TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sha TEXT NOT NULL,
+                content_id TEXT NOT NULL,
+                pull_request BIGINT,
+                trigger_type TEXT NOT NULL,
+                trigger_actor TEXT,
+                approvers TEXT,
+                health_attempts BIGINT NOT NULL,
+                last_health_status BIGINT,
+                outcome TEXT NOT NULL,
+                failed_phase TEXT,
+                started_at DOUBLE PRECISION NOT NULL,
+                finished_at DOUBLE PRECISION,
+                duration_seconds DOUBLE PRECISION,
+                rollback_target TEXT
+            );
+            CREATE INDEX deployments_environment ON deployments (environment, started_at);
+            CREATE TABLE graph_snapshots (
+                id BIGSERIAL PRIMARY KEY,
+                commit_sha TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            );
+            CREATE TABLE graph_nodes (
+                snapshot_id BIGINT NOT NULL REFERENCES graph_snapshots (id) ON DELETE CASCADE,
+                node_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                source TEXT NOT NULL,
+                properties TEXT NOT NULL,
+                PRIMARY KEY (snapshot_id, node_id)
+            );
+            CREATE TABLE graph_edges (
+                snapshot_id BIGINT NOT NULL REFERENCES graph_snapshots (id) ON DELETE CASCADE,
+                from_node TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                to_node TEXT NOT NULL,
+                source TEXT NOT NULL,
+                PRIMARY KEY (snapshot_id, from_node, kind, to_node)
+            );
+            """
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {

@@ -187,6 +187,27 @@ public protocol Store: AnyObject, Sendable {
 
     /// Records that the logs of the records at these paths changed (compressed), in `commit`.
     func updateEvidenceLogs(_ logsByPath: [String: [String]], commit: String) throws
+
+    /// Empties the evidence index and its derived tables, then indexes `entries` (what
+    /// `slipway evidence reindex` read from the evidence branch).
+    func replaceEvidenceIndex(_ entries: [EvidenceIndexEntry]) throws
+
+    // MARK: Evidence and graph tables (docs/sql.md)
+
+    /// The `deployments` rows (filled by `indexEvidence`), newest first.
+    func deployments(environment: String?, limit: Int) throws -> [DeploymentRow]
+    /// The `builds` rows of one record in step order, or of all records newest first.
+    func builds(evidenceID: String?, limit: Int) throws -> [BuildRow]
+
+    /// Stores the knowledge graph of `commit` as a new snapshot and returns its id; when the
+    /// newest snapshot already is of `commit` with the same nodes and edges, returns its id
+    /// and stores nothing.
+    @discardableResult
+    func recordGraphSnapshot(_ snapshot: GraphSnapshot) throws -> Int64
+    /// Snapshots newest first (without nodes and edges).
+    func graphSnapshots(limit: Int) throws -> [GraphSnapshot]
+    /// One snapshot with its nodes and edges.
+    func graphSnapshot(id: Int64) throws -> GraphSnapshot?
 }
 
 extension Store {

@@ -68,9 +68,17 @@ struct LoopTests {
             (try? s.repository.head("main")) == docsCommit || (try? s.repository.head("main")) == merged
         }
         #expect(try reconciler.reconcile(trigger: "test").enqueued.isEmpty)
+        // The regenerated docs' graph is in the store as a snapshot of the commit it describes.
+        try Eventually.wait(for: "a graph snapshot", timeout: 30) { try !s.store.graphSnapshots(limit: 1).isEmpty }
+        let newest = try #require(try s.store.graphSnapshots(limit: 1).first)
+        let snapshot = try #require(try s.store.graphSnapshot(id: newest.id))
+        #expect(snapshot.commit.count == 40)
+        #expect(snapshot.nodes.contains { $0.id == "env:staging" && !$0.sources.isEmpty })
+        #expect(!snapshot.edges.isEmpty)
 
         // Evidence: every attempt recorded on the evidence branch, in few commits, fsck clean.
         s.shutdown()
+        try checkEvidenceTablesAndReindex(store: s.store, repositoryPath: s.repository.path)
         let evidence = try gitCLI(s.repository.path, ["ls-tree", "-r", "--name-only", "slipway/evidence"])
         let records = evidence.split(separator: "\n").filter { $0.hasSuffix("record.json") }
         #expect(records.filter { $0.contains("/pr-1/") && $0.contains("-deploy/") }.count == 2)

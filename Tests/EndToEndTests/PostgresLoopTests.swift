@@ -26,6 +26,8 @@ struct PostgresLoopTests {
         try s.waitFor("pr-3", .tornDown)
         try s.waitFor("staging", .healthy, sha: merged)
         #expect(s.forge.comments(onIssue: 3).count == 1)
+        s.shutdown()
+        try checkEvidenceTablesAndReindex(store: s.store, repositoryPath: s.repository.path)
     }
 }
 

@@ -54,6 +54,40 @@ struct RetentionAndCLITests {
         try GitCLI.fsck(world.git.path)
     }
 
+    @Test("slipway evidence reindex rebuilds the index, deployments and builds from the branch, to the same rows")
+    func reindexCommand() throws {
+        let world = try EvidenceWorld()
+        let writer = world.writer()
+        writer.submit(sampleReport(startedAt: Date(timeIntervalSince1970: 1_800_000_000.25)), logs: sampleLogs)
+        writer.submit(sampleReport(sha: "fedcba9876543210fedcba9876543210fedcba98", startedAt: Date(timeIntervalSince1970: 1_800_000_100.5),
+                                   outcome: .failed), logs: sampleLogs)
+        try writer.flush()
+        writer.submit(sampleReport(environment: "pr-12", kind: .preview, startedAt: Date(timeIntervalSince1970: 1_800_000_200)), logs: sampleLogs)
+        try writer.flush()
+        let deployments = try world.store.deployments(environment: nil, limit: 100)
+        let builds = try world.store.builds(evidenceID: nil, limit: 100)
+        let evidence = try world.store.evidence(environment: nil, limit: 100)
+        #expect(deployments.count == 3 && builds.count == 6)
+        #expect(deployments.first { $0.outcome == "failed" }?.rollbackTarget == "0123456789abcdef0123456789abcdef01234567")
+
+        try world.store.replaceEvidenceIndex([])
+        let state = ["--work-dir", world.work.path, "--store", "sqlite:state.db"]
+        let reindex = runCLI(["evidence", "reindex", "--repo", world.git.path] + state)
+        #expect(reindex.code == 0, "\(reindex.err)")
+        #expect(reindex.out == "indexed 3 records\n")
+        #expect(try world.store.deployments(environment: nil, limit: 100) == deployments)
+        #expect(try world.store.builds(evidenceID: nil, limit: 100) == builds)
+        let rebuilt = try world.store.evidence(environment: nil, limit: 100)
+        #expect(rebuilt.map(\.id) == evidence.map(\.id))
+        #expect(rebuilt.map(\.commit) == evidence.map(\.commit))
+        #expect(rebuilt.map(\.path) == evidence.map(\.path) && rebuilt.map(\.logs) == evidence.map(\.logs))
+        #expect(rebuilt.map(\.record) == evidence.map(\.record))
+
+        let missing = runCLI(["evidence", "reindex", "--repo", world.git.path, "--branch", "nope"] + state)
+        #expect(missing.code == 1)
+        #expect(missing.err.contains("no branch nope"))
+    }
+
     @Test("slipway evidence list, show and prune answer from the index and the branch")
     func commandLine() throws {
         let world = try EvidenceWorld()

@@ -235,6 +235,37 @@ final class GatedStore: Store, @unchecked Sendable {
         return try base.indexEvidence(entries)
     }
 
+    func replaceEvidenceIndex(_ entries: [EvidenceIndexEntry]) throws {
+        try gate.pass()
+        try base.replaceEvidenceIndex(entries)
+    }
+
+    func deployments(environment: String?, limit: Int) throws -> [DeploymentRow] {
+        try gate.pass()
+        return try base.deployments(environment: environment, limit: limit)
+    }
+
+    func builds(evidenceID: String?, limit: Int) throws -> [BuildRow] {
+        try gate.pass()
+        return try base.builds(evidenceID: evidenceID, limit: limit)
+    }
+
+    @discardableResult
+    func recordGraphSnapshot(_ snapshot: GraphSnapshot) throws -> Int64 {
+        try gate.pass()
+        return try base.recordGraphSnapshot(snapshot)
+    }
+
+    func graphSnapshots(limit: Int) throws -> [GraphSnapshot] {
+        try gate.pass()
+        return try base.graphSnapshots(limit: limit)
+    }
+
+    func graphSnapshot(id: Int64) throws -> GraphSnapshot? {
+        try gate.pass()
+        return try base.graphSnapshot(id: id)
+    }
+
     @discardableResult
     func evidence(environment: String?, limit: Int) throws -> [EvidenceIndexEntry] {
         try gate.pass()

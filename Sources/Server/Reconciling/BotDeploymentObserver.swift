@@ -175,8 +175,14 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
             docsLock.lock()
             defer { docsLock.unlock() }
             do {
-                let outcome = try DocsGenerator(configuration: configuration).commitIfChanged(repository: repository)
+                var graph: GraphSnapshot?
+                let outcome = try DocsGenerator(configuration: configuration).commitIfChanged(repository: repository) {
+                    graph = GraphSnapshot($0, commit: $1, at: Date())
+                }
                 logger.info("docs regenerated", ["branch": branch, "outcome": "\(outcome)"])
+                if let graph {
+                    do { try store.recordGraphSnapshot(graph) } catch { logger.error("graph snapshot not stored", ["error": "\(error)"]) }
+                }
             } catch {
                 logger.error("docs not committed", ["branch": branch, "error": "\(error)"])
             }
