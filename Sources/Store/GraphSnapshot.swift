@@ -58,6 +58,9 @@ public struct GraphSnapshot: Sendable, Equatable {
 extension SQLStateStore {
     // MARK: Graph snapshots
 
+    /// Graph snapshots kept (the newest); older ones go when a new one is recorded.
+    public static var graphSnapshotLimit: Int { 200 }
+
     public func recordGraphSnapshot(_ snapshot: GraphSnapshot) throws -> Int64 {
         try inTransaction("record graph snapshot") { x in
             if let newest = try x.rows("SELECT * FROM graph_snapshots ORDER BY id DESC LIMIT 1", []).first,
@@ -77,6 +80,13 @@ extension SQLStateStore {
             for edge in snapshot.edges {
                 try x.change("INSERT INTO graph_edges (snapshot_id, from_node, kind, to_node, source) VALUES (?, ?, ?, ?, ?)",
                              [.int(id), .text(edge.from), .text(edge.kind), .text(edge.to), .text(edge.sources.joined(separator: ","))])
+            }
+            // A bot runs for months: only the newest `graphSnapshotLimit` snapshots are kept.
+            if let cutoff = try x.rows("SELECT id FROM graph_snapshots ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                       [.int(Int64(Self.graphSnapshotLimit))]).first?.int64("id") {
+                try x.change("DELETE FROM graph_edges WHERE snapshot_id <= ?", [.int(cutoff)])
+                try x.change("DELETE FROM graph_nodes WHERE snapshot_id <= ?", [.int(cutoff)])
+                try x.change("DELETE FROM graph_snapshots WHERE id <= ?", [.int(cutoff)])
             }
             return id
         }

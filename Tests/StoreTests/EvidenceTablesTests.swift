@@ -157,6 +157,13 @@ struct EvidenceTablesTests {
         #expect(second > id)
         #expect(try store.graphSnapshots(limit: 10).map(\.commit) == ["2222", "1111"])
         #expect(try store.graphSnapshot(id: second + 100) == nil)
+        // Bounded: past the limit, the oldest snapshots go with their nodes and edges.
+        let limit = SQLiteStore.graphSnapshotLimit
+        for index in 0..<limit {
+            try store.recordGraphSnapshot(snapshot("c\(index)", nodes: [("env:staging", "staging")], edges: []))
+        }
+        #expect(try store.graphSnapshots(limit: limit * 2).count == limit)
+        #expect(try store.graphSnapshot(id: id) == nil)
     }
 
     @Test("every example query of docs/sql.md runs and answers as documented", arguments: Backend.allCases)
