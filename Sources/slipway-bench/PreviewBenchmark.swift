@@ -34,6 +34,10 @@ enum PreviewBenchmark {
       APP_ENV: preview
     secrets:
       PAYMENTS_KEY: payments-test
+    neutralize:
+      mail: catch-all
+      crons: off
+      forbid: ["sk_live_*"]
     """
 
     static let dockerfile = """
@@ -59,7 +63,10 @@ enum PreviewBenchmark {
         let driver = docker == nil ? "process driver" : "container driver"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-preview-bench-\(UUID().uuidString.prefix(6))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let s = try DemoScenario(exampleDirectory: example, directory: directory, logger: .discarding, docker: docker, router: settings) { repository in
+        // SLIPWAY_BENCH_LOG=1 shows the bot's log on stderr (why a preview never answers).
+        let logger: Logger = ProcessInfo.processInfo.environment["SLIPWAY_BENCH_LOG"] == nil ? .discarding
+            : Logger(sink: StandardErrorLogSink(format: .text), minimumLevel: .info, redactor: Redactor())
+        let s = try DemoScenario(exampleDirectory: example, directory: directory, logger: logger, docker: docker, router: settings) { repository in
             guard docker != nil else { return }
             _ = try repository.commit("main", ["environments/preview.yaml": containerSpec, "Dockerfile": dockerfile],
                                       message: "Previews run as containers")
