@@ -102,7 +102,7 @@ let package = Package(
         .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Data", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "Demo", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
-        .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Router", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Docker", "Router", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres", "Docker", "HTTPClient"], path: "Tests/TestSupport", swiftSettings: swiftSettings),

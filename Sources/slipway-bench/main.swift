@@ -3,7 +3,8 @@ import Foundation
 // slipway-bench: benchmarks that print figures (not timed tests).
 //   slipway-bench plan [--prs N] [--refs N]
 //   slipway-bench loop [--events N] [--example DIR]
-//   slipway-bench preview --caddy-admin URL --listen PORT --root-ca FILE [--prs N] (scripts/bench/preview.sh)
+//   slipway-bench preview --caddy-admin URL --listen PORT --root-ca FILE [--prs N] [--docker-host unix://SOCKET]
+//     (scripts/bench/preview.sh; with --docker-host, previews use the container driver on that daemon)
 //   slipway-bench data --admin CONNINFO --production CONNINFO --work DIR (scripts/bench/data.sh)
 //   slipway-bench soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit SECONDS]
 //   (slipway-bench soak-bot ...: the bot side of `soak`, started by it as a child process)
@@ -69,7 +70,8 @@ case "preview":
     }
     do {
         try PreviewBenchmark.run(caddyAdmin: text("--caddy-admin"), listen: option("--listen", 0), rootCertificate: text("--root-ca"),
-                                 pullRequests: option("--prs", 10), example: arguments.firstIndex(of: "--example").map { arguments[$0 + 1] } ?? "examples/app")
+                                 pullRequests: option("--prs", 10), example: arguments.firstIndex(of: "--example").map { arguments[$0 + 1] } ?? "examples/app",
+                                 dockerHost: arguments.firstIndex(of: "--docker-host").map { text(arguments[$0]) })
     } catch {
         FileHandle.standardError.write(Data("slipway-bench preview: \(error)\n".utf8))
         exit(1)
@@ -90,6 +92,6 @@ case "soak-bot":
         exit(1)
     }
 default:
-    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR] | soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit S] | data --admin C --production C --work DIR\n".utf8))
+    FileHandle.standardError.write(Data("usage: slipway-bench plan [--prs N] [--refs N] | loop [--events N] [--example DIR] | soak [--prs N] [--reconciles N] [--deliveries N] [--senders N] [--time-limit S] | data --admin C --production C --work DIR | preview --caddy-admin URL --listen PORT --root-ca FILE [--prs N] [--docker-host unix://SOCKET]\n".utf8))
     exit(2)
 }
