@@ -37,6 +37,9 @@ public final class Reconciler: @unchecked Sendable {
     private let reader = DesiredStateReader()
     /// Whether a PR head changes `environments/` against its merge base, by "head base-tip".
     private var proposesSpecChanges: [String: Bool] = [:]
+    /// Branch commits whose invalid specs were already said (bounded): a branch environment that
+    /// cannot deploy because its specs are broken is a warning once per commit, not silence.
+    private var reportedInvalidSpecs: [String] = []
 
     /// Whether forks can be vouched for (a forge is configured); `slipway plan` says so without
     /// listing PRs from the forge.
@@ -105,6 +108,16 @@ public final class Reconciler: @unchecked Sendable {
                                         "reason": job.reason, "trigger": trigger])
         }
         for note in plan.notes { logger.info(note) }
+        for action in plan.actions where action.kind == .none && action.environment.hasPrefix("branch ") && action.reason.contains("are invalid") {
+            // (Under `lock`, held for the rest of this reconcile.)
+            let key = action.environment + "@" + (action.sha ?? "")
+            let fresh = !reportedInvalidSpecs.contains(key)
+            if fresh {
+                reportedInvalidSpecs.append(key)
+                if reportedInvalidSpecs.count > 256 { reportedInvalidSpecs.removeFirst() }
+            }
+            if fresh { logger.warning("nothing deploys from this branch: its environment specs are invalid", ["reason": action.reason]) }
+        }
         if !enqueued.isEmpty { onEnqueue?(enqueued) }
         onPlan?(plan)
         return ReconcileResult(plan: plan, enqueued: enqueued, timings: timings)
