@@ -13,6 +13,14 @@ func option(_ name: String, _ fallback: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
     return value
 }
+/// The value of a required option (`--admin CONNINFO`); exits 2 naming it when it is missing.
+func required(_ name: String) -> String {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("slipway-bench \(arguments.first ?? ""): \(name) is required\n".utf8))
+        exit(2)
+    }
+    return arguments[index + 1]
+}
 switch arguments.first {
 case "plan":
     do {
@@ -47,46 +55,25 @@ case "soak":
         exit(1)
     }
 case "data":
-    func value(_ name: String) -> String {
-        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
-            FileHandle.standardError.write(Data("slipway-bench data: \(name) is required\n".utf8))
-            exit(2)
-        }
-        return arguments[index + 1]
-    }
     do {
-        try DataBenchmark.run(admin: value("--admin"), production: value("--production"), work: value("--work"))
+        try DataBenchmark.run(admin: required("--admin"), production: required("--production"), work: required("--work"))
     } catch {
         FileHandle.standardError.write(Data("slipway-bench data: \(error)\n".utf8))
         exit(1)
     }
 case "preview":
-    func text(_ name: String) -> String {
-        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
-            FileHandle.standardError.write(Data("slipway-bench preview: \(name) is required\n".utf8))
-            exit(2)
-        }
-        return arguments[index + 1]
-    }
     do {
-        try PreviewBenchmark.run(caddyAdmin: text("--caddy-admin"), listen: option("--listen", 0), rootCertificate: text("--root-ca"),
+        try PreviewBenchmark.run(caddyAdmin: required("--caddy-admin"), listen: option("--listen", 0), rootCertificate: required("--root-ca"),
                                  pullRequests: option("--prs", 10), example: arguments.firstIndex(of: "--example").map { arguments[$0 + 1] } ?? "examples/app",
-                                 dockerHost: arguments.firstIndex(of: "--docker-host").map { text(arguments[$0]) })
+                                 dockerHost: arguments.contains("--docker-host") ? required("--docker-host") : nil)
     } catch {
         FileHandle.standardError.write(Data("slipway-bench preview: \(error)\n".utf8))
         exit(1)
     }
 case "soak-bot":
-    func text(_ name: String) -> String {
-        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
-            FileHandle.standardError.write(Data("slipway-bench soak-bot: \(name) is required\n".utf8))
-            exit(2)
-        }
-        return arguments[index + 1]
-    }
     do {
-        try SoakBot.run(.init(repo: text("--repo"), workDir: text("--work-dir"), secretFile: text("--secret-file"),
-                              forgeURL: text("--forge-url"), forgeTokenFile: text("--forge-token-file"), forgeRepo: text("--forge-repo")))
+        try SoakBot.run(.init(repo: required("--repo"), workDir: required("--work-dir"), secretFile: required("--secret-file"),
+                              forgeURL: required("--forge-url"), forgeTokenFile: required("--forge-token-file"), forgeRepo: required("--forge-repo")))
     } catch {
         FileHandle.standardError.write(Data("slipway-bench soak-bot: \(error)\n".utf8))
         exit(1)

@@ -63,17 +63,7 @@ struct ContainerPublicURLTests {
         // A push: a new image and container; a client loop keeps asking through Caddy while the
         // route moves from the old container to the new one.
         let counter = SwitchCounter()
-        let loop = Thread {
-            while !counter.stopped {
-                do {
-                    let response = try get()
-                    counter.record(status: response.status, body: String(decoding: response.body, as: UTF8.self))
-                } catch {
-                    counter.record(error: "\(error)")
-                }
-            }
-        }
-        loop.start()
+        counter.start(get)
         let second = try s.pushToPullRequest(7, branch: "boxed", greeting: "Public v2")
         _ = try s.waitFor("pr-7", .healthy, sha: second)
         try Eventually.wait(for: "v2 through Caddy", timeout: 30) { counter.sawV2 }
@@ -81,8 +71,7 @@ struct ContainerPublicURLTests {
         try Eventually.wait(for: "the old container and image to be removed", timeout: 30) {
             try docker.listContainers(labels: labels).count == 1 && docker.listImages(labels: labels).count == 1
         }
-        counter.stop()
-        try Eventually.wait(for: "the client loop to end", timeout: 30) { loop.isFinished }
+        try counter.finish()
         #expect(try docker.listContainers(labels: labels).map { $0.labels["dev.slipway.sha"] } == [second])
         let summary = counter.summary
         let resets = summary.failures.filter { $0.contains("reset") || $0.contains("SSL_ERROR_SYSCALL") || $0.contains("code 35") }

@@ -50,22 +50,11 @@ struct PublicURLTests {
 
         // A push: a client loop keeps asking while the version switches behind the route.
         let counter = SwitchCounter()
-        let loop = Thread {
-            while !counter.stopped {
-                do {
-                    let response = try get()
-                    counter.record(status: response.status, body: String(decoding: response.body, as: UTF8.self))
-                } catch {
-                    counter.record(error: "\(error)")
-                }
-            }
-        }
-        loop.start()
+        counter.start(get)
         let second = try s.pushToPullRequest(7, branch: "public", greeting: "Public v2")
         _ = try s.waitFor("pr-7", .healthy, sha: second)
         try Eventually.wait(for: "v2 through Caddy", timeout: 30) { counter.sawV2 }
-        counter.stop()
-        while !loop.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        try counter.finish()
         let summary = counter.summary
         print("route switch: \(summary.ok) answers, failures: \(summary.failures)")
         #expect(summary.ok > 10)
@@ -83,31 +72,4 @@ struct PublicURLTests {
         try s.waitFor("pr-7", .tornDown)
         try Eventually.wait(for: "the route to be gone", timeout: 30) { (try? get())?.status == 404 }
     }
-}
-
-/// Counts what a client loop saw while a version switched.
-final class SwitchCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ok = 0
-    private var failures: [String] = []
-    private var v2 = false
-    private var done = false
-
-    var stopped: Bool { lock.withLock { done } }
-    var sawV2: Bool { lock.withLock { v2 } }
-    var summary: (ok: Int, failures: [String]) { lock.withLock { (ok, failures) } }
-    func stop() { lock.withLock { done = true } }
-
-    func record(status: Int, body: String) {
-        lock.withLock {
-            if status == 200 && (body.contains("Public v1") || body.contains("Public v2")) {
-                ok += 1
-                if body.contains("Public v2") { v2 = true }
-            } else {
-                failures.append("HTTP \(status)")
-            }
-        }
-    }
-
-    func record(error: String) { lock.withLock { failures.append(error) } }
 }

@@ -175,21 +175,10 @@ public final class DockerDaemon: @unchecked Sendable {
     @discardableResult
     public func importBusyboxImage(
         repository: String = "slipway-test/busybox", tag: String = "latest",
-        applets: [String] = ["sh", "httpd", "wget", "echo", "cat", "ls", "sleep", "mkdir", "id", "true", "false", "env", "ps"]
+        applets: [String] = BusyboxRootFilesystem.defaultApplets
     ) throws -> String {
-        let busybox = try Self.staticBusybox()
-        var archive = TarArchive()
-        for directory in ["bin", "etc", "tmp", "www", "root"] {
-            try archive.addDirectory(directory, mode: directory == "tmp" ? 0o1777 : 0o755)
-        }
-        try archive.addFile("bin/busybox", contents: busybox, mode: 0o755)
-        for applet in applets {
-            try archive.addSymlink("bin/\(applet)", target: "busybox")
-        }
-        try archive.addFile("etc/passwd", contents: Data("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".utf8))
-        try archive.addFile("etc/group", contents: Data("root:x:0:\nnogroup:x:65534:\n".utf8))
-        return try client.importImage(rootFilesystem: archive.data, repository: repository, tag: tag,
-                                      changes: ["CMD [\"sh\"]", "ENV PATH=/bin"])
+        let archive = try BusyboxRootFilesystem.archive(busybox: try Self.staticBusybox(), applets: applets)
+        return try client.importImage(rootFilesystem: archive, repository: repository, tag: tag, changes: BusyboxRootFilesystem.imageChanges)
     }
 
     // MARK: Helpers
