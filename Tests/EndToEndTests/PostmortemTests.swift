@@ -18,6 +18,10 @@ struct PostmortemTests {
         defer { s.shutdown() }
         let good = try s.repository.head("main")
         _ = try s.waitFor("staging", .healthy, sha: good)
+        // The bot commits docs/llm/ on main after staging's first healthy deploy (no redeploy:
+        // only docs change). Wait for it, or it may land on top of the broken push below and
+        // staging would fail at the bot's commit instead of the broken one.
+        _ = try s.waitForDocsCommit()
         let before = try s.repository.head("main")
         let broken = try s.repository.commit("main", ["build.sh": "#!/bin/sh\necho 'migrating the orders table'\necho 'ERROR: column total does not exist' >&2\nexit 4\n"],
                                              message: "Rename the orders total column")
