@@ -54,6 +54,13 @@ extension FakeGitHub {
                 guard Int(parts[3]) == app.installationID else { return Self.message(404, "Not Found") }
                 return mintToken(app)
             }
+            // The App's webhook: /app/hook/deliveries and /app/hook/deliveries/{id}/attempts.
+            if parts.count >= 4, parts[1] == "app", parts[2] == "hook", parts[3] == "deliveries" {
+                if request.method == "GET", parts.count == 4 { return listHookDeliveries(request, hook: String(Self.appHookID)) }
+                if request.method == "POST", parts.count == 6, parts[5] == "attempts" {
+                    return redeliver(hook: String(Self.appHookID), delivery: parts[4])
+                }
+            }
             return Self.message(404, "Not Found")
         }
         guard let grant = authenticate(request) else {

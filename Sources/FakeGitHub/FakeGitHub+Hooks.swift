@@ -6,7 +6,9 @@ extension FakeGitHub {
     /// newest first, `per_page` (default 30, at most 100) and an opaque `cursor`, with a `Link`
     /// header whose `rel="next"` carries the cursor of the next page, as GitHub pages them.
     func listHookDeliveries(_ request: HTTPRequest, hook: String) -> HTTPResponse {
-        guard let hookID = Int(hook), let all = state.withLock({ $0.hooks[hookID] }) else { return Self.message(404, "Not Found") }
+        guard let hookID = Int(hook), let all = state.withLock({ $0.hooks[hookID] ?? (hookID == Self.appHookID ? [] : nil) }) else {
+            return Self.message(404, "Not Found")
+        }
         let perPage = min(100, max(1, Int(request.queryValue("per_page") ?? "") ?? 30))
         var newestFirst = Array(all.reversed())
         if let cursor = request.queryValue("cursor") {
@@ -34,7 +36,8 @@ extension FakeGitHub {
             let code = state.redeliveryStatusCode
             state.hooks[hookID, default: []].append(HookDelivery(
                 id: state.nextID, guid: original.guid, deliveredAt: now(), redelivery: true, statusCode: code,
-                status: (200..<300).contains(code) ? "OK" : "Invalid HTTP Response: \(code)", event: original.event, action: original.action))
+                status: (200..<300).contains(code) ? "OK" : "Invalid HTTP Response: \(code)", event: original.event, action: original.action,
+                installationID: original.installationID))
             return true
         }
         return found ? .jsonObject(status: 202, [String: Any]()) : Self.message(404, "Not Found")
@@ -61,6 +64,6 @@ extension FakeGitHub {
     private func hookDeliveryJSON(_ delivery: HookDelivery) -> [String: Any] {
         ["id": delivery.id, "guid": delivery.guid, "delivered_at": Self.iso8601(delivery.deliveredAt), "redelivery": delivery.redelivery,
          "duration": 0.05, "status": delivery.status, "status_code": delivery.statusCode, "event": delivery.event,
-         "action": delivery.action ?? NSNull(), "installation_id": NSNull(), "repository_id": 1]
+         "action": delivery.action ?? NSNull(), "installation_id": delivery.installationID ?? NSNull(), "repository_id": 1]
     }
 }

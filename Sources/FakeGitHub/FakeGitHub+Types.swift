@@ -192,6 +192,8 @@ extension FakeGitHub {
         public var status: String
         public var event: String
         public var action: String?
+        /// The App installation the event came from (App webhooks only).
+        public var installationID: Int? = nil
     }
 
     /// A redelivery the fake was asked for.

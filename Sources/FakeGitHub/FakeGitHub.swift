@@ -233,15 +233,29 @@ public final class FakeGitHub: Sendable {
     /// Returns the delivery's id (the one a redelivery names).
     @discardableResult
     public func addHookDelivery(hookID: Int, guid: String, statusCode: Int, event: String = "push", action: String? = nil,
-                                redelivery: Bool = false, deliveredAt: Date? = nil) -> Int {
+                                redelivery: Bool = false, deliveredAt: Date? = nil, installationID: Int? = nil) -> Int {
         state.withLock { state in
             state.nextID += 1
             let status = (200..<300).contains(statusCode) ? "OK" : statusCode == 0 ? "failed to connect" : "Invalid HTTP Response: \(statusCode)"
             let delivery = HookDelivery(id: state.nextID, guid: guid, deliveredAt: deliveredAt ?? now(), redelivery: redelivery,
-                                        statusCode: statusCode, status: status, event: event, action: action)
+                                        statusCode: statusCode, status: status, event: event, action: action, installationID: installationID)
             state.hooks[hookID, default: []].append(delivery)
             return delivery.id
         }
+    }
+
+    /// Where the App's webhook keeps its deliveries among the hooks (GitHub's hook ids are
+    /// positive): `hookDeliveries(hookID: FakeGitHub.appHookID)` and
+    /// `redeliveredGUIDs(hookID: FakeGitHub.appHookID)` read them.
+    public static let appHookID = 0
+
+    /// Records a delivery of the GitHub App's webhook (`/app/hook/deliveries`), sent for
+    /// installation `installationID`. Returns the delivery's id.
+    @discardableResult
+    public func addAppHookDelivery(guid: String, statusCode: Int, installationID: Int, event: String = "push", action: String? = nil,
+                                   deliveredAt: Date? = nil) -> Int {
+        addHookDelivery(hookID: Self.appHookID, guid: guid, statusCode: statusCode, event: event, action: action, deliveredAt: deliveredAt,
+                        installationID: installationID)
     }
 
     /// The deliveries of hook `hookID`, oldest first (redeliveries the bot asked for included).

@@ -45,7 +45,7 @@ final class DiagnosticsHarness: @unchecked Sendable {
         configuration = BotConfiguration(repo: remote.path, webhookSecret: Array(Self.secret.utf8),
                                          store: .sqlite(path: statePath, synchronousFull: false), workDir: directory.path)
         configuration.forge = ForgeSettings(apiBaseURL: fake.baseURL, repository: ForgeRepository("octo-org/shop"), credentials: .token(token))
-        configuration.forgeHookID = Self.hookID
+        configuration.forgeHook = .repository(Self.hookID)
     }
 
     deinit { fake.stop() }
@@ -144,6 +144,18 @@ struct DiagnosticsTests {
 
         harness.fake.setAppPermissions(appID: "4242", FakeGitHub.App.defaultPermissions)
         #expect(harness.run().check("forge.permission")?.status == .pass)
+
+        // The App's own webhook: only this installation's events count.
+        harness.configuration.forgeHook = .app
+        harness.fake.addAppHookDelivery(guid: "ours", statusCode: 200, installationID: 77)
+        harness.fake.addAppHookDelivery(guid: "another-installation", statusCode: 502, installationID: 78)
+        let app = try #require(harness.run().check("forge.webhook"))
+        #expect(app.status == .pass, "\(app.reason)")
+        #expect(app.reason.contains("the GitHub App's webhook"))
+        harness.fake.addAppHookDelivery(guid: "ours-lost", statusCode: 0, installationID: 77)
+        let lost = try #require(harness.run().check("forge.webhook"))
+        #expect(lost.status == .warn)
+        #expect(lost.reason.contains("ours-lost") && lost.reason.contains("1 of the last 2 events"))
     }
 
     @Test("a rate limit under 10 % left warns with the reset time")
@@ -172,12 +184,12 @@ struct DiagnosticsTests {
         #expect(failing.reason.contains("1 of the last 4 events"))
         #expect(failing.reason.contains("guid-lost"))
 
-        harness.configuration.forgeHookID = 999
+        harness.configuration.forgeHook = .repository(999)
         let unknown = try #require(harness.run().check("forge.webhook"))
         #expect(unknown.status == .fail)
         #expect(unknown.fix?.contains("--forge-hook-id 999") == true)
 
-        harness.configuration.forgeHookID = nil
+        harness.configuration.forgeHook = nil
         let off = try #require(harness.run().check("forge.webhook"))
         #expect(off.status == .warn)
         #expect(off.fix?.contains("--forge-hook-id") == true)
@@ -312,7 +324,7 @@ struct DiagnosticsTests {
     @Test("the JSON report decodes back, with snake_case fields and fix present (null) on passing checks")
     func jsonShape() throws {
         let harness = try DiagnosticsHarness()
-        harness.configuration.forgeHookID = nil
+        harness.configuration.forgeHook = nil
         let report = harness.run()
         let json = report.json()
         // Dates go out as whole seconds: the decoded report writes the same JSON.

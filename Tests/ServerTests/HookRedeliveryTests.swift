@@ -47,7 +47,7 @@ struct HookRedeliveryTests {
         let store = try SQLiteStore(path: directory.child("state.db"))
         _ = try store.journal(NewDelivery(id: "journaled", event: "push", receivedAt: Date(), contentType: "application/json",
                                           headers: [:], body: Data("{}".utf8)))
-        let redelivery = HookRedelivery(client: try Self.client(fake), hookID: Self.hookID, store: store, logger: .discarding)
+        let redelivery = HookRedelivery(client: try Self.client(fake), hook: .repository(Self.hookID), store: store, logger: .discarding)
 
         let first = redelivery.run()
         #expect(Set(first.redelivered) == ["lost-502", "lost-timeout"])
@@ -58,7 +58,7 @@ struct HookRedeliveryTests {
         let lost = fake.hookDeliveries(hookID: Self.hookID).filter { !$0.redelivery && $0.guid.hasPrefix("lost-") }.map(\.id)
         #expect(Set(named) == Set(lost), "the redelivery names the failed delivery's id")
 
-        let second = HookRedelivery(client: try Self.client(fake), hookID: Self.hookID, store: store, logger: .discarding).run()
+        let second = HookRedelivery(client: try Self.client(fake), hook: .repository(Self.hookID), store: store, logger: .discarding).run()
         #expect(second.redelivered.isEmpty)
         #expect(second.askedBefore == 2)
         #expect(fake.redeliveries.count == 2)
@@ -77,7 +77,7 @@ struct HookRedeliveryTests {
                                                  store: .sqlite(path: directory.child("state.db"), synchronousFull: false),
                                                  workDir: directory.path)
             configuration.forge = ForgeSettings(apiBaseURL: fake.baseURL, repository: ForgeRepository("octo-org/shop"), credentials: .token(Self.token))
-            configuration.forgeHookID = Self.hookID
+            configuration.forgeHook = .repository(Self.hookID)
             configuration.diagnosticsInterval = nil
             let app = try BotApplication.build(configuration: configuration, logger: Logger(sink: MemoryLogSink()))
             try app.start()
@@ -111,5 +111,68 @@ struct HookRedeliveryTests {
         #expect(checks.contains { $0["name"] as? String == "store.latency" })
         #expect(bot.app.latestDiagnostics?.check("store.latency")?.status == .pass)
         #expect(!body.contains(TestBot.secret))
+    }
+}
+
+@Suite("Missed App webhooks redelivered at start")
+struct AppHookRedeliveryTests {
+    static let keys = ConfigOption.serveOptions.map(\.name)
+
+    @Test("--forge-hook-id app: the App webhook's failed events of this installation are redelivered with the App's JWT, others' never")
+    func appHook() throws {
+        let key = try TestRSAKey()
+        let fake = FakeGitHub(token: nil)
+        fake.installApp(appID: "4242", publicKeyPEM: key.publicPEM, installationID: 77)
+        let now = Date()
+        fake.addAppHookDelivery(guid: "ours-fine", statusCode: 200, installationID: 77, deliveredAt: now.addingTimeInterval(-500))
+        fake.addAppHookDelivery(guid: "ours-lost", statusCode: 502, installationID: 77, deliveredAt: now.addingTimeInterval(-400))
+        fake.addAppHookDelivery(guid: "theirs-lost", statusCode: 0, installationID: 99, deliveredAt: now.addingTimeInterval(-300))
+        fake.addHookDelivery(hookID: 5, guid: "repository-hook-lost", statusCode: 502)
+        fake.setRedeliveryStatusCode(502) // still unreachable: only the store stops a second ask
+        try fake.start()
+        defer { fake.stop() }
+        let directory = try TemporaryDirectory(prefix: "slipway-app-redelivery")
+        let keyFile = try directory.write("app.pem", key.privatePEM)
+        func start() throws -> BotApplication {
+            let source = try ConfigSource(flags: [
+                "forge-url": fake.baseURL, "forge-repo": "octo-org/shop", "forge-app-id": "4242", "forge-app-key-file": keyFile,
+                "forge-hook-id": "app", "store": "sqlite:" + directory.child("state.db"), "work-dir": directory.path, "listen": "127.0.0.1:0",
+            ], environment: ["SLIPWAY_WEBHOOK_SECRET": "app-redelivery-webhook-secret-42"], knownKeys: Self.keys)
+            var configuration = try BotConfiguration.resolve(source)
+            #expect(configuration.forgeHook == .app)
+            configuration.diagnosticsInterval = nil
+            let app = try BotApplication.build(configuration: configuration, logger: Logger(sink: MemoryLogSink()))
+            try app.start()
+            return app
+        }
+        let first = try start()
+        let summary = try #require(first.waitForStartupRedelivery(timeout: 60))
+        first.stop()
+        #expect(summary.redelivered == ["ours-lost"])
+        #expect(summary.errors.isEmpty)
+        #expect(fake.redeliveredGUIDs(hookID: FakeGitHub.appHookID) == ["ours-lost"])
+        #expect(fake.redeliveredGUIDs(hookID: 5).isEmpty)
+        let redelivery = try #require(fake.requests.first { $0.method == "POST" && $0.path.hasPrefix("/app/hook/deliveries/") })
+        #expect(redelivery.path.hasSuffix("/attempts"))
+        #expect(fake.requests.contains { $0.method == "GET" && $0.path == "/app/hook/deliveries" })
+
+        let second = try start()
+        defer { second.stop() }
+        #expect(try #require(second.waitForStartupRedelivery(timeout: 60)).askedBefore == 1)
+        #expect(fake.redeliveries.count == 1)
+    }
+
+    @Test("--forge-hook-id app needs App credentials; a bad value names both forms")
+    func configuration() throws {
+        let base = ["forge-url": "http://127.0.0.1:9", "forge-repo": "octo-org/shop", "store": "sqlite:/tmp/x.db", "work-dir": "/tmp", "listen": "127.0.0.1:0"]
+        let environment = ["SLIPWAY_WEBHOOK_SECRET": "app-redelivery-webhook-secret-42", "SLIPWAY_FORGE_TOKEN": "ghp_" + String(repeating: "a", count: 36)]
+        let withToken = try #require(throws: ConfigError.self) {
+            try BotConfiguration.resolve(ConfigSource(flags: base.merging(["forge-hook-id": "app"]) { $1 }, environment: environment, knownKeys: Self.keys))
+        }
+        #expect("\(withToken)".contains("--forge-app-id"))
+        let bad = try #require(throws: ConfigError.self) {
+            try BotConfiguration.resolve(ConfigSource(flags: base.merging(["forge-hook-id": "-3"]) { $1 }, environment: environment, knownKeys: Self.keys))
+        }
+        #expect("\(bad)".contains("or app"))
     }
 }

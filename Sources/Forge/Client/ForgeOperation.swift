@@ -29,6 +29,8 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
     case getRateLimit = "read the rate limit (GET /rate_limit)"
     case listHookDeliveries = "list the deliveries of the repository webhook"
     case redeliverHookDelivery = "redeliver a webhook delivery"
+    case listAppHookDeliveries = "list the deliveries of the GitHub App's webhook"
+    case redeliverAppHookDelivery = "redeliver a delivery of the GitHub App's webhook"
 
     public var description: String { rawValue }
 
@@ -53,6 +55,7 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
         case .getRateLimit: "a valid token (any token may read its own rate limit)"
         case .listHookDeliveries: "webhooks: read (repository_hooks), on a repository hook that exists (check --forge-hook-id)"
         case .redeliverHookDelivery: "webhooks: write (repository_hooks)"
+        case .listAppHookDeliveries, .redeliverAppHookDelivery: "the App's own JWT (check the app id and private key; the App's webhook must be active)"
         }
     }
 }

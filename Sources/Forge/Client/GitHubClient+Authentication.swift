@@ -40,13 +40,7 @@ extension GitHubClient {
 
     private func mintInstallationToken(_ app: GitHubAppCredentials) throws(ForgeError) -> InstallationToken {
         let jwt = try appJWT(app, for: .createInstallationToken)
-        var installationID = app.installationID
-        if installationID == nil {
-            struct Installation: Decodable { var id: Int }
-            let found = try decode(Installation.self, Call(operation: .getInstallation, method: "GET",
-                                                           path: "\(repoPath)/installation", authentication: .appJWT(jwt)))
-            installationID = found.id
-        }
+        let installationID = try installationID(app, jwt: jwt)
         struct Minted: Decodable {
             var token: String
             var expiresAt: Date
@@ -56,7 +50,7 @@ extension GitHubClient {
             }
         }
         let call = Call(operation: .createInstallationToken, method: "POST",
-                        path: "/app/installations/\(installationID ?? 0)/access_tokens",
+                        path: "/app/installations/\(installationID)/access_tokens",
                         body: Data(#"{"repositories":[\#(JSONString.quote(repository.name))]}"#.utf8),
                         authentication: .appJWT(jwt))
         let response = try execute(call)
@@ -65,10 +59,36 @@ extension GitHubClient {
         // Every copy of the bot's redactor (logs, evidence, docs) masks the new token too.
         logger.redactor.learned?.add(minted.token)
         logger.info("minted a GitHub App installation token", [
-            "forge.installation": String(installationID ?? 0),
+            "forge.installation": String(installationID),
             "forge.token_expires_at": ForgeError.iso8601(minted.expiresAt),
         ])
         return InstallationToken(token: minted.token, expiresAt: minted.expiresAt)
+    }
+
+    /// The App's installation on the repository: the configured id, or the one GitHub names
+    /// (`GET /repos/{owner}/{repo}/installation`), asked each time: the App may be installed
+    /// again under a new id while the bot runs.
+    private func installationID(_ app: GitHubAppCredentials, jwt: String) throws(ForgeError) -> Int {
+        if let known = app.installationID { return known }
+        struct Installation: Decodable { var id: Int }
+        return try decode(Installation.self, Call(operation: .getInstallation, method: "GET",
+                                                  path: "\(repoPath)/installation", authentication: .appJWT(jwt))).id
+    }
+
+    /// The App installation this client acts as (nil with token credentials): what tells this
+    /// repository's events apart in the App webhook's deliveries.
+    public func appInstallationID() throws(ForgeError) -> Int? {
+        guard case .app(let app) = credentials else { return nil }
+        return try installationID(app, jwt: try appJWT(app, for: .getInstallation))
+    }
+
+    /// A JWT for `operation`, one of the App's own endpoints; a token credential cannot call them.
+    func appJWT(requiringApp operation: ForgeOperation) throws(ForgeError) -> String {
+        guard case .app(let app) = credentials else {
+            throw fail(Call(operation: operation, method: "GET", path: ""), .invalidConfiguration,
+                       detail: "only a GitHub App (--forge-app-id and --forge-app-key-file) can \(operation.rawValue); a token cannot")
+        }
+        return try appJWT(app, for: operation)
     }
 
     /// A JWT for the App's own endpoints, signed with its private key, remembered as a secret.

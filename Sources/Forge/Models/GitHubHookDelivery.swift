@@ -1,6 +1,7 @@
 public import Foundation
 
-/// One delivery of a repository webhook (`hook-delivery-item` of `repos/list-webhook-deliveries`).
+/// One delivery of a repository webhook or of the App's (`hook-delivery-item` of
+/// `repos/list-webhook-deliveries` and `apps/list-webhook-deliveries`).
 public struct GitHubHookDelivery: Sendable, Equatable, Decodable {
     /// The delivery's own id (what a redelivery names).
     public var id: Int
@@ -14,9 +15,11 @@ public struct GitHubHookDelivery: Sendable, Equatable, Decodable {
     public var status: String
     public var event: String
     public var action: String?
+    /// The App installation the event is about (App webhooks; nil for repository webhooks).
+    public var installationID: Int?
 
     public init(id: Int, guid: String, deliveredAt: Date, redelivery: Bool, statusCode: Int, status: String, event: String,
-                action: String? = nil) {
+                action: String? = nil, installationID: Int? = nil) {
         self.id = id
         self.guid = guid
         self.deliveredAt = deliveredAt
@@ -25,12 +28,14 @@ public struct GitHubHookDelivery: Sendable, Equatable, Decodable {
         self.status = status
         self.event = event
         self.action = action
+        self.installationID = installationID
     }
 
     enum CodingKeys: String, CodingKey {
         case id, guid, redelivery, status, event, action
         case deliveredAt = "delivered_at"
         case statusCode = "status_code"
+        case installationID = "installation_id"
     }
 
     /// Whether the receiver took it (a 2xx).

@@ -135,29 +135,38 @@ extension Diagnostics {
 
     /// The hook's last deliveries: warn when any event's latest attempt failed.
     func webhookFinding(_ client: GitHubClient) -> Finding {
-        guard let hookID = configuration.forgeHookID else {
+        guard let hook = configuration.forgeHook else {
             return .warn("the webhook's deliveries are not checked (no --forge-hook-id), and missed deliveries are not redelivered at start",
-                         fix: "give --forge-hook-id ID (the number at the end of the hook's settings URL); the token needs webhooks: read and write (repository_hooks)")
+                         fix: "give --forge-hook-id ID (the number at the end of the repository hook's settings URL; the token needs webhooks: read and write, repository_hooks), or --forge-hook-id app for the GitHub App's webhook")
         }
-        let deliveries: [GitHubHookDelivery]
-        do {
-            deliveries = try client.hookDeliveries(hookID: hookID, limit: thresholds.webhookDeliveries)
+        var deliveries: [GitHubHookDelivery]
+        do throws(ForgeError) {
+            deliveries = try client.hookDeliveries(hook, limit: thresholds.webhookDeliveries)
+            if hook == .app {
+                let installation = try client.appInstallationID()
+                deliveries = deliveries.filter { $0.installationID == installation }
+            }
         } catch {
-            let fix = error.kind == .notFound || error.kind == .forbidden
-                ? "check --forge-hook-id \(hookID) is this repository's webhook (not an App's or an organization's), and grant the token webhooks: read (repository_hooks)"
-                : "run diag again; if it persists, check the forge"
-            return .fail("cannot list the deliveries of webhook \(hookID): \(error)", fix: fix)
+            let fix = switch (hook, error.kind == .notFound || error.kind == .forbidden) {
+            case (.repository(let id), true):
+                "check --forge-hook-id \(id) is this repository's webhook (not an App's or an organization's), and grant the token webhooks: read (repository_hooks)"
+            case (.app, true):
+                "check the App's webhook is active (the App's settings > Webhook) and the app id and private key are the App's"
+            default:
+                "run diag again; if it persists, check the forge"
+            }
+            return .fail("cannot list the deliveries of \(hook): \(error)", fix: fix)
         }
         guard let newest = deliveries.first else {
-            return .warn("webhook \(hookID) has made no deliveries yet",
+            return .warn("\(hook) has made no deliveries \(hook == .app ? "for this installation " : "")yet",
                          fix: "redeliver its ping (the hook's settings > Recent Deliveries) or push, then run diag again")
         }
         let failed = HookRedelivery.failedEvents(deliveries)
         guard let latestFailure = failed.first else {
-            return .pass("the last \(deliveries.count) deliveries of webhook \(hookID) were all answered 2xx (newest \(Self.iso(newest.deliveredAt)))")
+            return .pass("the last \(deliveries.count) deliveries of \(hook) were all answered 2xx (newest \(Self.iso(newest.deliveredAt)))")
         }
         let code = latestFailure.statusCode == 0 ? "no answer" : "\(latestFailure.statusCode)"
-        return .warn("\(failed.count) of the last \(Set(deliveries.map(\.guid)).count) events sent to webhook \(hookID) failed (newest: \(latestFailure.event) \(latestFailure.guid), \(code) at \(Self.iso(latestFailure.deliveredAt)): \(latestFailure.status))",
+        return .warn("\(failed.count) of the last \(Set(deliveries.map(\.guid)).count) events sent to \(hook) failed (newest: \(latestFailure.event) \(latestFailure.guid), \(code) at \(Self.iso(latestFailure.deliveredAt)): \(latestFailure.status))",
                      fix: "check the hook's URL reaches this bot (--listen, the proxy) and its secret matches --webhook-secret-file; serve asks GitHub to redeliver failed events at start")
     }
 }

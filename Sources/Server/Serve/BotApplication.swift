@@ -251,9 +251,9 @@ public final class BotApplication: @unchecked Sendable {
                                       redactor: logger.redactor, logger: logger)
         let monitor = configuration.diagnosticsInterval.map { DiagnosticsMonitor(diagnostics: diagnostics, interval: $0, logger: logger) }
         diagnosticsMonitor = monitor
-        startupRedelivery = configuration.forgeHookID.flatMap { hookID in
+        startupRedelivery = configuration.forgeHook.flatMap { hook in
             (pipeline?.forgeClient ?? (try? diagnostics.forge?.get())).map {
-                StartupRedelivery(redelivery: HookRedelivery(client: $0, hookID: hookID, store: store, logger: logger))
+                StartupRedelivery(redelivery: HookRedelivery(client: $0, hook: hook, store: store, logger: logger))
             }
         }
 

@@ -1,4 +1,5 @@
 public import Docker
+public import Forge
 public import Foundation
 public import SlipwayCore
 public import Store
@@ -25,9 +26,9 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var reconcileAtStart = true
     public var defaultBranch: String
     public var forge: ForgeSettings = ForgeSettings()
-    /// The repository webhook that sends this bot its deliveries (`--forge-hook-id`): its last
+    /// The webhook that sends this bot its deliveries (`--forge-hook-id ID|app`): its last
     /// deliveries are checked by `slipway diag`, and failed ones are redelivered at start.
-    public var forgeHookID: Int?
+    public var forgeHook: ForgeHook?
     /// How often `serve` runs the diagnostics (`slipway diag`) and keeps the result for
     /// `/readyz`; nil: never (code only; tests).
     public var diagnosticsInterval: TimeInterval? = 3600
@@ -190,10 +191,13 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
         configuration.isolationUIDs = (base, count)
         configuration.data = try DataSettings.resolve(source)
         if let text = source.value(.forgeHookID) {
-            guard let id = Int(text), id > 0 else {
-                throw ConfigError("--forge-hook-id must be the webhook's numeric id, as in its settings URL .../settings/hooks/ID (got '\(text)')")
+            guard let hook = ForgeHook(option: text) else {
+                throw ConfigError("--forge-hook-id must be the repository webhook's numeric id, as in its settings URL .../settings/hooks/ID, or app for the GitHub App's webhook (got '\(text)')")
             }
-            configuration.forgeHookID = id
+            if hook == .app, configuration.forge.credentials.map({ if case .app = $0 { false } else { true } }) ?? true {
+                throw ConfigError("--forge-hook-id app reads the GitHub App's webhook with the App's key: give --forge-app-id and --forge-app-key-file (with a token, give the repository webhook's id)")
+            }
+            configuration.forgeHook = hook
         }
         configuration.apiTokenFile = source.value(.apiTokenFile)
         if let file = configuration.apiTokenFile { _ = try APIAccess.load(file: file) }

@@ -59,8 +59,8 @@ public struct ConfigOption: Sendable {
     public static let forgeInstallationID = ConfigOption(name: "forge-installation-id", valueName: "ID",
         help: "The App's installation id (looked up from the repository when omitted).", defaultValue: nil)
 
-    public static let forgeHookID = ConfigOption(name: "forge-hook-id", valueName: "ID",
-        help: "The id of the repository webhook that sends this bot its deliveries (Settings > Webhooks, in the hook's URL). With it, `slipway diag` reports the hook's last deliveries and serve asks GitHub at start to redeliver the ones that failed; the token needs webhooks: read and write (repository_hooks).", defaultValue: nil)
+    public static let forgeHookID = ConfigOption(name: "forge-hook-id", valueName: "ID|app",
+        help: "The webhook that sends this bot its deliveries: the repository webhook's id (Settings > Webhooks, in the hook's URL; the token needs webhooks: read and write, repository_hooks), or app for the GitHub App's webhook (read with the App's key). With it, `slipway diag` reports the hook's last deliveries and serve asks GitHub at start to redeliver the ones that failed.", defaultValue: nil)
 
     public static let evidenceBranch = ConfigOption(name: "evidence-branch", valueName: "BRANCH",
         help: "Branch that receives deployment evidence (may be main).", defaultValue: "slipway/evidence")

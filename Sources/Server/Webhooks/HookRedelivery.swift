@@ -3,13 +3,14 @@ public import Foundation
 public import SlipwayCore
 public import Store
 
-/// Missed webhooks, asked for again at start: lists the repository hook's recent deliveries
-/// (the last `window`, at most `limit`), and asks GitHub to redeliver each event whose latest
-/// attempt failed (not 2xx), unless the journal already holds it (by its `X-GitHub-Delivery`
-/// guid) or this bot already asked for it (remembered in the store's key-value table under
+/// Missed webhooks, asked for again at start: lists the hook's recent deliveries (the last
+/// `window`, at most `limit`), and asks GitHub to redeliver each event whose latest attempt
+/// failed (not 2xx), unless the journal already holds it (by its `X-GitHub-Delivery` guid) or
+/// this bot already asked for it (remembered in the store's key-value table under
 /// `redelivery:<guid>`, for twice the window, so a restart does not ask again).
 ///
-/// GitHub App hooks (`/app/hook/deliveries`) are not covered: only repository hooks.
+/// The hook is a repository webhook, or the GitHub App's webhook (`/app/hook/deliveries`): that
+/// one carries every installation's events, and only this installation's are asked for again.
 /// Blocking: run it on a thread of its own.
 public struct HookRedelivery: Sendable {
     /// What one pass did.
@@ -35,7 +36,7 @@ public struct HookRedelivery: Sendable {
     public static let keyPrefix = "redelivery:"
 
     let client: GitHubClient
-    let hookID: Int
+    let hook: ForgeHook
     let store: any Store
     let logger: Logger
     /// How far back deliveries are looked at, and how many at most.
@@ -43,10 +44,10 @@ public struct HookRedelivery: Sendable {
     let limit: Int
     let now: @Sendable () -> Date
 
-    public init(client: GitHubClient, hookID: Int, store: any Store, logger: Logger, window: TimeInterval = 86_400, limit: Int = 100,
+    public init(client: GitHubClient, hook: ForgeHook, store: any Store, logger: Logger, window: TimeInterval = 86_400, limit: Int = 100,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
-        self.hookID = hookID
+        self.hook = hook
         self.store = store
         self.logger = logger
         self.window = window
@@ -71,13 +72,18 @@ public struct HookRedelivery: Sendable {
         var summary = Summary()
         let current = now()
         forgetOldRequests(now: current)
-        let deliveries: [GitHubHookDelivery]
+        var deliveries: [GitHubHookDelivery]
         do {
-            deliveries = try client.hookDeliveries(hookID: hookID, since: current.addingTimeInterval(-window), limit: limit)
+            deliveries = try client.hookDeliveries(hook, since: current.addingTimeInterval(-window), limit: limit)
+            if hook == .app {
+                // The App's hook serves every installation: only this repository's count.
+                let installation = try client.appInstallationID()
+                deliveries = deliveries.filter { $0.installationID == installation }
+            }
         } catch {
             summary.errors.append("\(error)")
             logger.warning("cannot list the webhook's recent deliveries; missed ones are not redelivered",
-                           ["hook.id": String(hookID), "error": "\(error)"])
+                           ["hook": hook.description, "error": "\(error)"])
             return summary
         }
         summary.listed = deliveries.count
@@ -94,7 +100,7 @@ public struct HookRedelivery: Sendable {
                     summary.askedBefore += 1
                     continue
                 }
-                try client.redeliverHookDelivery(hookID: hookID, deliveryID: delivery.id)
+                try client.redeliverHookDelivery(hook, deliveryID: delivery.id)
                 try store.setValue(String(current.timeIntervalSince1970), forKey: Self.keyPrefix + delivery.guid)
                 summary.redelivered.append(delivery.guid)
             } catch {
@@ -102,12 +108,12 @@ public struct HookRedelivery: Sendable {
             }
         }
         logger.info("webhook redelivery at start", [
-            "hook.id": String(hookID), "deliveries.listed": String(summary.listed), "deliveries.failed": String(summary.failed),
+            "hook": hook.description, "deliveries.listed": String(summary.listed), "deliveries.failed": String(summary.failed),
             "deliveries.journaled": String(summary.journaled), "deliveries.asked_before": String(summary.askedBefore),
             "deliveries.redelivered": String(summary.redelivered.count), "errors": String(summary.errors.count),
         ])
         for error in summary.errors.prefix(5) {
-            logger.warning("a webhook redelivery failed", ["hook.id": String(hookID), "error": error])
+            logger.warning("a webhook redelivery failed", ["hook": hook.description, "error": error])
         }
         return summary
     }
