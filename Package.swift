@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Postgres", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Runner", "Crypto", "LocalPostgres", "HTTPServer", "Router", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -62,7 +62,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     public let contentType: String?
     public let headers: [String: String]
     /// Empty in listings (`deliveries(limit:)`); the full body from `delivery(id:)` and claims.
-    public let body: Data
+    public var body: Data
     public let bodySize: Int
     public let status: DeliveryStatus
     public let reason: String?

@@ -383,6 +383,13 @@ enum Migrator {
             );
             """
         ),
+        // SQLite keeps webhook bodies in spool files (`BodySpool`), the row saying where; bodies
+        // journaled before stay in `body`. PostgreSQL keeps them in rows: same columns, unused.
+        Migration(
+            version: 8,
+            sqlite: "ALTER TABLE delivery_bodies ADD COLUMN spool_segment INTEGER; ALTER TABLE delivery_bodies ADD COLUMN spool_offset INTEGER;",
+            postgres: "ALTER TABLE delivery_bodies ADD COLUMN spool_segment BIGINT; ALTER TABLE delivery_bodies ADD COLUMN spool_offset BIGINT;"
+        ),
     ]
 
     static func migrate(sqlite db: SQLiteConnection) throws {

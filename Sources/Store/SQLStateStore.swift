@@ -14,6 +14,9 @@ protocol SQLStateStore: Store {
     /// Takes whatever lock makes "no other job of this environment is running" a safe check
     /// (a transaction-level advisory lock on PostgreSQL; SQLite's write lock already is one).
     func lockJobClaims(_ executor: any SQLExecutor) throws
+    /// Called after finished deliveries were deleted: drops what only they referred to (the
+    /// SQLite store's spool segments). Nothing by default.
+    func deliveriesPruned() throws
 }
 
 extension SQLStateStore {

@@ -21,6 +21,8 @@ public final class SQLiteStore: SQLStateStore {
     private let journalWriter: GroupCommitter
     /// Refuses access when the files would crash the process (SIGBUS) or lose writes.
     private let fileGuard: SQLiteFileGuard?
+    /// Where webhook bodies go (`<path>-bodies/`); nil for a `:memory:` store (bodies in rows).
+    private let spool: BodySpool?
 
     public convenience init(path: String, synchronousFull: Bool = false) throws {
         try self.init(path: path, synchronousFull: synchronousFull, walRestartBytes: WALRestart.defaultRestartBytes)
@@ -45,6 +47,7 @@ public final class SQLiteStore: SQLStateStore {
             try db.execute("PRAGMA wal_autocheckpoint=0")
             try db.execute("PRAGMA journal_size_limit=\(2 * walRestartBytes)")
             try Migrator.migrate(sqlite: db)
+            spool = path == ":memory:" || path.isEmpty ? nil : try BodySpool(directory: path + "-bodies", syncEachAppend: synchronousFull)
             let readerConnection = path.isEmpty || path == ":memory:" ? db : try SQLiteConnection(path: path, readOnly: true)
             // Read transactions touch the WAL index (state.db-shm) too: the same file check.
             if readerConnection !== db, let fileGuard { readerConnection.setAccessCheck { try fileGuard.check() } }
@@ -105,15 +108,20 @@ public final class SQLiteStore: SQLStateStore {
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
         do {
             let db = db
+            // The body goes to the spool first (outside the write lock): only its place is committed.
+            let location = try spool?.append(delivery.body)
             // Each 4 KiB page is a 4,120-byte frame; a row and its index entries add about a page.
-            return try journalWriter.perform(journaledBytes: delivery.body.count + 4096) { try Self.insert(db, delivery) }
+            return try journalWriter.perform(journaledBytes: (location == nil ? delivery.body.count : 0) + 4096) {
+                try Self.insert(db, delivery, at: location)
+            }
         } catch {
             throw StoreError(operation: "journal delivery", underlying: error)
         }
     }
 
-    /// Journals one delivery inside the writer's transaction.
-    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery) throws -> JournalOutcome {
+    /// Journals one delivery inside the writer's transaction: its body in the row, or its
+    /// place in the spool.
+    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery, at location: BodySpool.Location?) throws -> JournalOutcome {
         let rows = try db.query(
             """
             INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
@@ -124,7 +132,12 @@ public final class SQLiteStore: SQLStateStore {
              .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
         )
         if let seq = rows.first?.int64("seq") {
-            try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+            if let location {
+                try db.run("INSERT INTO delivery_bodies (seq, body, spool_segment, spool_offset) VALUES (?, x'', ?, ?)",
+                           [.integer(seq), .integer(location.segment), .integer(location.offset)])
+            } else {
+                try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+            }
             return .accepted
         }
         // Known by its id, or (a replay under a new id) by its body.
@@ -141,7 +154,7 @@ public final class SQLiteStore: SQLStateStore {
         guard limit > 0 else { return [] }
         do {
             let db = db
-            return try journalWriter.perform { () throws -> [DeliveryRecord] in
+            let rows = try journalWriter.perform { () throws -> [SQLiteRow] in
                 // Each branch walks the (status, seq) index in order: an OR would make SQLite
                 // collect and sort every waiting delivery, under the write lock, for each claim.
                 let rows = try db.query(
@@ -154,7 +167,7 @@ public final class SQLiteStore: SQLStateStore {
                     """,
                     [.integer(Int64(limit)), .real(now.timeIntervalSince1970), .integer(Int64(limit)), .integer(Int64(limit))]
                 )
-                var claimed: [DeliveryRecord] = []
+                var claimed: [SQLiteRow] = []
                 for seq in rows.compactMap({ $0.int64("seq") }) {
                     try db.run(
                         """
@@ -165,11 +178,13 @@ public final class SQLiteStore: SQLStateStore {
                         [.text(owner), .real(now.addingTimeInterval(lease).timeIntervalSince1970), .integer(seq)]
                     )
                     if let record = try db.query(Self.selectWithBody + " WHERE d.seq = ?", [.integer(seq)]).first {
-                        claimed.append(Self.record(record, withBody: true))
+                        claimed.append(record)
                     }
                 }
                 return claimed
             }
+            // Bodies are read from the spool after the commit, not under the write lock.
+            return rows.map(recordWithBody)
         } catch {
             throw StoreError(operation: "claim delivery", underlying: error)
         }
@@ -231,8 +246,7 @@ public final class SQLiteStore: SQLStateStore {
 
     public func delivery(id: String) throws -> DeliveryRecord? {
         do {
-            return try reader.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)])
-                .first.map { Self.record($0, withBody: true) }
+            return try reader.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)]).first.map(recordWithBody)
         } catch {
             throw StoreError(operation: "read delivery", underlying: error)
         }
@@ -289,7 +303,26 @@ public final class SQLiteStore: SQLStateStore {
         }
     }
 
-    static let selectWithBody = "SELECT d.*, b.body FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq"
+    static let selectWithBody = "SELECT d.*, b.body, b.spool_segment, b.spool_offset FROM deliveries d JOIN delivery_bodies b ON b.seq = d.seq"
+
+    /// A delivery with its body, from the row or from the spool. A body the spool lost (its
+    /// file deleted by hand) reads as empty: processing then fails that delivery with a reason
+    /// instead of failing every claim.
+    func recordWithBody(_ row: SQLiteRow) -> DeliveryRecord {
+        var record = Self.record(row, withBody: true)
+        if let spool, let segment = row.int64("spool_segment"), let offset = row.int64("spool_offset") {
+            record.body = (try? spool.read(BodySpool.Location(segment: segment, offset: offset), length: record.bodySize)) ?? Data()
+        }
+        return record
+    }
+
+    /// Deletes the spool's segments no delivery refers to any more (after a prune).
+    func deliveriesPruned() throws {
+        guard let spool else { return }
+        let referenced = try reader.query("SELECT DISTINCT spool_segment FROM delivery_bodies WHERE spool_segment IS NOT NULL")
+            .compactMap { $0.int64("spool_segment") }
+        try spool.removeUnreferenced(Set(referenced))
+    }
 
     static func record(_ row: SQLiteRow, withBody: Bool) -> DeliveryRecord {
         DeliveryRecord(

@@ -11,14 +11,18 @@ extension SQLStateStore {
         try setValue(String(Date().timeIntervalSince1970), forKey: Self.writeProbeKey)
     }
 
+    func deliveriesPruned() throws {}
+
     public func pruneDeliveries(finishedBefore cutoff: Date) throws -> Int {
-        try pruneInBatches("prune deliveries",
-                           """
-                           DELETE FROM deliveries WHERE seq IN (
-                               SELECT seq FROM deliveries
-                               WHERE status IN ('processed', 'ignored', 'rejected', 'failed') AND COALESCE(finished_at, received_at) < ?
-                               ORDER BY seq LIMIT ?)
-                           """, cutoff)
+        let removed = try pruneInBatches("prune deliveries",
+                                         """
+                                         DELETE FROM deliveries WHERE seq IN (
+                                             SELECT seq FROM deliveries
+                                             WHERE status IN ('processed', 'ignored', 'rejected', 'failed') AND COALESCE(finished_at, received_at) < ?
+                                             ORDER BY seq LIMIT ?)
+                                         """, cutoff)
+        try deliveriesPruned()
+        return removed
     }
 
     public func pruneJobs(finishedBefore cutoff: Date) throws -> Int {
