@@ -106,7 +106,7 @@ public final class EnvironmentDatabases: @unchecked Sendable {
             originText = "copy of " + otherEnvironment
         }
         try SQLText.run("granting \(name) its database") {
-            try admin.execute("REVOKE ALL ON DATABASE \(quoted) FROM PUBLIC; GRANT CONNECT, TEMPORARY, CREATE ON DATABASE \(quoted) TO \(role)")
+            try admin.execute("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE \(quoted) TO \(role); ALTER DATABASE \(quoted) ALLOW_CONNECTIONS true")
             let inside = try PostgresConnection(server.adminParameters().with(database: name).conninfo)
             try inside.execute("SET search_path = pg_catalog, pg_temp")
             if case .snapshot = origin {
@@ -240,8 +240,8 @@ public final class EnvironmentDatabases: @unchecked Sendable {
     }
 
     /// A spare of `template` renamed to `name` when one is ready (returns its old name), else a
-    /// file copy of the template (returns nil). Either way the database ends open to
-    /// connections, with the privileges of a new database; the caller restricts them.
+    /// file copy of the template (returns nil). Either way the database ends closed, with no
+    /// privilege for PUBLIC; the caller grants its role and opens it.
     private func createFromSnapshot(_ template: String, name: String, _ admin: PostgresConnection) throws(DataError) -> String? {
         guard SnapshotEngine.isSnapshotName(template),
               let record = try SnapshotEngine.records(admin).first(where: { $0.name == template })
@@ -250,10 +250,7 @@ public final class EnvironmentDatabases: @unchecked Sendable {
             throw DataError("snapshot \(template) did not pass its last verification; make a new one")
         }
         if let spares, let spare = try spares.take(template, as: name, admin) {
-            defer { spares.requestReplenish() }  // the next one
-            try SQLText.run("opening \(name)") {
-                try admin.execute("ALTER DATABASE \(SQLText.ident(name)) ALLOW_CONNECTIONS true")
-            }
+            spares.requestReplenish()  // the next one
             return spare
         }
         let strategy = admin.serverVersion >= 150000 ? " STRATEGY FILE_COPY" : ""
@@ -267,12 +264,16 @@ public final class EnvironmentDatabases: @unchecked Sendable {
         return nil
     }
 
-    /// Runs a CREATE DATABASE, retrying when another session holds the template.
+    /// Runs a CREATE DATABASE (retrying when another session holds the template) that leaves
+    /// the database closed: created with `ALLOW_CONNECTIONS false`, then PUBLIC's privileges
+    /// revoked. Nobody can connect to it, nor is any role seen able to (another environment's
+    /// isolation check runs meanwhile), until the caller grants its role and `open`s it.
     static func createDatabase(_ statement: String, name: String, _ admin: PostgresConnection, log: (String) -> Void) throws(DataError) {
         var attempt = 0
         while true {
             do {
-                try admin.execute(statement)
+                try admin.execute(statement + " ALLOW_CONNECTIONS false")
+                try admin.execute("REVOKE ALL ON DATABASE \(SQLText.ident(name)) FROM PUBLIC")
                 return
             } catch let error as PostgresError where error.sqlState == "55006" && attempt < 5 {
                 attempt += 1
@@ -281,6 +282,13 @@ public final class EnvironmentDatabases: @unchecked Sendable {
             } catch {
                 throw DataError("creating database \(name) failed: \(error)")
             }
+        }
+    }
+
+    /// Lets those with CONNECT in (after `createDatabase`).
+    static func open(_ name: String, _ admin: PostgresConnection) throws(DataError) {
+        try SQLText.run("opening \(name)") {
+            try admin.execute("ALTER DATABASE \(SQLText.ident(name)) ALLOW_CONNECTIONS true")
         }
     }
 

@@ -83,9 +83,8 @@ public final class SnapshotEngine: @unchecked Sendable {
         }
 
         try ensureOwnerRole(admin)
-        try SQLText.run("creating snapshot database \(name)") {
-            try admin.execute("CREATE DATABASE \(SQLText.ident(name)) TEMPLATE template0 ENCODING 'UTF8'")
-        }
+        try EnvironmentDatabases.createDatabase("CREATE DATABASE \(SQLText.ident(name)) TEMPLATE template0 ENCODING 'UTF8'",
+                                                name: name, admin, log: { _ in })
         var keepDatabase = false
         defer {
             if !keepDatabase {
@@ -94,7 +93,7 @@ public final class SnapshotEngine: @unchecked Sendable {
         }
         let owner = SQLText.ident(Self.ownerRole), quotedName = SQLText.ident(name)
         try SQLText.run("preparing snapshot database \(name)") {
-            try admin.execute("REVOKE ALL ON DATABASE \(quotedName) FROM PUBLIC; GRANT CONNECT, CREATE, TEMPORARY ON DATABASE \(quotedName) TO \(owner)")
+            try admin.execute("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE \(quotedName) TO \(owner); ALTER DATABASE \(quotedName) ALLOW_CONNECTIONS true")
             let inside = try PostgresConnection(server.adminParameters().with(database: name).conninfo)
             try inside.execute("ALTER SCHEMA public OWNER TO \(owner)")
         }

@@ -269,11 +269,8 @@ public final class SparePool: @unchecked Sendable {
             var ready = false
             defer { if !ready { try? Self.dropDatabase(name, admin) } }
             let quoted = SQLText.ident(name)
-            try SQLText.run("closing spare \(name)") {
-                // A new database is open to PUBLIC until this runs; whoever got in meanwhile is
-                // put out, and nobody gets in again until the spare is taken.
-                try admin.execute("ALTER DATABASE \(quoted) ALLOW_CONNECTIONS false; REVOKE ALL ON DATABASE \(quoted) FROM PUBLIC")
-                try admin.run("SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [.text(name)])
+            try SQLText.run("labelling spare \(name)") {
+                // Created closed (no connections, nothing for PUBLIC) and left so until taken.
                 try admin.execute("COMMENT ON DATABASE \(quoted) IS \(SQLText.literal(Self.label(snapshot: snapshot, oid: oid)))")
             }
             ready = true

@@ -4,13 +4,17 @@ public import Reconcile
 public import Store
 import Zlib
 
-/// Retention for the evidence branch: removes record folders older than a cutoff and gzips the
-/// logs of records older than a second cutoff, all in one commit (pushed with the same race
-/// handling as the writer), then brings the store's index in step.
+/// Retention for the evidence branch: removes record folders older than a cutoff (and the
+/// postmortems and snapshot records dated before it) and gzips the logs of records older than a
+/// second cutoff, all in one commit (pushed with the same race handling as the writer), then
+/// brings the store's index in step.
 public struct EvidencePruner {
     public struct Result: Sendable, Equatable {
         /// Record folders removed.
         public var removed: [String]
+        /// Postmortems (`postmortems/YYYYMMDD-…`) and snapshot records
+        /// (`snapshots/slipway_snap_YYYYMMDDHHMMSS….json`) removed.
+        public var removedFiles: [String] = []
         /// Log files compressed (their old paths; each is now `<path>.gz`).
         public var compressed: [String]
         /// The commit that did it; nil when nothing had to change.
@@ -52,6 +56,7 @@ public struct EvidencePruner {
             do { try publisher.fetchBranch(repo) } catch let error as GitError where error.kind == .notFound {}
         }
         var removed: [String] = []
+        var removedFiles: [String] = []
         var compressed: [String] = []
         var logsAfter: [String: [String]] = [:]
         let outcome = try publisher.publish(author: Signature(name: authorName, email: authorEmail)) { repo, tip in
@@ -59,13 +64,13 @@ public struct EvidencePruner {
             compressed = []
             logsAfter = [:]
             guard let tip else { return nil }
-            let entries: [TreeEntry]
+            var changes: [String: FileChange] = [:]
+            removedFiles = try Self.datedFiles(repo, tip, before: removeBefore)
+            for path in removedFiles { changes[path] = .delete }
+            var entries: [TreeEntry] = []
             do {
                 entries = try repo.tree(at: tip, path: EvidenceLayout.root, recursive: true)
-            } catch let error as GitError where error.kind == .notFound {
-                return nil
-            }
-            var changes: [String: FileChange] = [:]
+            } catch let error as GitError where error.kind == .notFound {}
             var folders: [String: [TreeEntry]] = [:]
             for entry in entries where entry.kind == .blob {
                 let parts = entry.path.split(separator: "/")
@@ -99,18 +104,48 @@ public struct EvidencePruner {
             }
             guard !changes.isEmpty else { return nil }
             var message = "evidence: prune \(removed.count) record\(removed.count == 1 ? "" : "s")"
+            if !removedFiles.isEmpty { message += ", \(removedFiles.count) postmortem or snapshot file\(removedFiles.count == 1 ? "" : "s")" }
             if !compressed.isEmpty { message += ", compress \(compressed.count) log\(compressed.count == 1 ? "" : "s")" }
             message += "\n\nRecords that started before \(EvidenceTime.iso(removeBefore)) are removed"
             if let compressBefore { message += "; logs of records before \(EvidenceTime.iso(compressBefore)) are gzipped" }
             message += ".\n\nSlipway-Evidence-Pruned: \(removed.count)\n"
             return (changes, message)
         }
-        var result = Result(removed: removed, compressed: compressed, commit: nil, unindexed: 0)
+        var result = Result(removed: removed, removedFiles: removedFiles, compressed: compressed, commit: nil, unindexed: 0)
         if case .published(let published) = outcome { result.commit = published.commit.hex }
         if let store {
             result.unindexed = try store.removeEvidence(paths: removed, startedBefore: removeBefore)
             if let commit = result.commit { try store.updateEvidenceLogs(logsAfter, commit: commit) }
         }
         return result
+    }
+
+    /// The postmortems and snapshot records whose names date them before `cutoff` (a
+    /// postmortem's day counts whole: it goes once its whole day is before the cutoff).
+    static func datedFiles(_ repo: Repository, _ tip: ObjectID, before cutoff: Date) throws -> [String] {
+        var old: [String] = []
+        for (folder, prefix, digits, day) in [("postmortems", "", 8, true), ("snapshots", "slipway_snap_", 14, false)] {
+            let entries: [TreeEntry]
+            do {
+                entries = try repo.tree(at: tip, path: folder)
+            } catch let error as GitError where error.kind == .notFound {
+                continue
+            }
+            for entry in entries where entry.kind == .blob && entry.name.hasPrefix(prefix) {
+                let stamp = entry.name.dropFirst(prefix.count).prefix(digits)
+                guard stamp.count == digits, stamp.allSatisfy(\.isASCII), stamp.allSatisfy(\.isNumber),
+                      let time = stampFormatter(digits).date(from: String(stamp)) else { continue }
+                if time.addingTimeInterval(day ? 86_400 : 0) <= cutoff { old.append(entry.path) }
+            }
+        }
+        return old.sorted()
+    }
+
+    private static func stampFormatter(_ digits: Int) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = digits == 8 ? "yyyyMMdd" : "yyyyMMddHHmmss"
+        return formatter
     }
 }

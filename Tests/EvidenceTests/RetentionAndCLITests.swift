@@ -22,10 +22,29 @@ struct RetentionAndCLITests {
         let middle = writer.submit(sampleReport(startedAt: Self.daysAgo(40)), logs: sampleLogs)
         let recent = writer.submit(sampleReport(startedAt: Self.daysAgo(1)), logs: sampleLogs)
         try writer.flush()
+        // Postmortems and snapshot records are dated by their names; they go with the records.
+        func stamp(_ date: Date, _ format: String) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = format
+            return formatter.string(from: date)
+        }
+        let oldPostmortem = "postmortems/\(stamp(Self.daysAgo(100), "yyyyMMdd"))-staging-abc1234.md"
+        let newPostmortem = "postmortems/\(stamp(Self.daysAgo(89.9), "yyyyMMdd"))-production-def5678.md"
+        let oldSnapshot = "snapshots/slipway_snap_\(stamp(Self.daysAgo(91), "yyyyMMddHHmmss"))_2.json"
+        let newSnapshot = "snapshots/slipway_snap_\(stamp(Self.daysAgo(2), "yyyyMMddHHmmss")).json"
+        for path in [oldPostmortem, newPostmortem, oldSnapshot, newSnapshot, "postmortems/README.md"] {
+            _ = try writer.publishFile(path, data: Data("x\n".utf8), message: "add \(path)")
+        }
         let before = GitCLI.lines(try world.git(["rev-list", "slipway/evidence"])).count
 
         let pruner = EvidencePruner(repository: world.repository, store: world.store)
         let result = try pruner.prune(olderThan: 90 * 86_400, compressAfter: 30 * 86_400, now: Self.now)
+        #expect(result.removedFiles == [oldPostmortem, oldSnapshot])
+        let kept = GitCLI.lines(try world.git(["ls-tree", "-r", "--name-only", "slipway/evidence"]))
+        #expect(!kept.contains(oldPostmortem) && !kept.contains(oldSnapshot))
+        #expect(kept.contains(newPostmortem) && kept.contains(newSnapshot) && kept.contains("postmortems/README.md"))
         #expect(result.removed.count == 1)
         #expect(result.compressed.count == 2)
         #expect(result.unindexed == 1)
