@@ -148,7 +148,9 @@ enum EvidenceCommand {
                 throw CommandFailure(error.message)
             }
             if let commit = result.commit {
-                io.out.write("removed \(result.removed.count) record\(result.removed.count == 1 ? "" : "s") and \(result.removedFiles.count) postmortem or snapshot file\(result.removedFiles.count == 1 ? "" : "s"), compressed \(result.compressed.count) log\(result.compressed.count == 1 ? "" : "s") in \(commit)\n")
+                let files = result.removedFiles.isEmpty ? ""
+                    : ", \(result.removedFiles.count) postmortem or snapshot file\(result.removedFiles.count == 1 ? "" : "s")"
+                io.out.write("removed \(result.removed.count) record\(result.removed.count == 1 ? "" : "s")\(files), compressed \(result.compressed.count) log\(result.compressed.count == 1 ? "" : "s") in \(commit)\n")
             } else {
                 io.out.write("nothing to prune\n")
             }
