@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "Docker", "HTTPClient", "HTTPServer", "HTTPTypes", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocsTests", dependencies: ["CLITestSupport", "Docs", "SlipwayCLI", "CommandLineKit", "Git", "Reconcile", "SlipwayCore", "Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["CLITestSupport", "Demo", "Evidence", "Docker", "Server", "Forge", "FakeGitHub", "Store", "Git", "SlipwayCore", "TestSupport", "Router", "HTTPClient"], swiftSettings: swiftSettings),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router", "Runner", "HTTPClient", "HTTPServer", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),

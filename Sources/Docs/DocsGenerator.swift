@@ -5,7 +5,9 @@ public import SlipwayCore
 
 /// Generates the LLM docs (`docs/llm/`) of a repository at a commit: discovery → knowledge
 /// graph → `graph.json` and Markdown pages from the `templates/llm/` templates, rendered in
-/// strict mode. The same commit always gives the same bytes (no timestamps, stable order).
+/// strict mode. The same commit (and the same observed state) always gives the same bytes (no
+/// timestamps but those of deploys, stable order). Every fact line of the built-in pages ends
+/// with a `<!-- src: ... -->` comment naming the graph nodes behind it.
 ///
 /// `commitIfChanged` validates the files and commits them to the staging branch as the bot,
 /// only when a byte changed. The docs live under `docs/llm/`, which the reconciler's content id
@@ -30,11 +32,14 @@ public struct DocsGenerator: Sendable {
         public var maxPushAttempts: Int
         /// Use `templates/llm/<page>.md` from the repository when it has one.
         public var allowTemplateOverrides: Bool
+        /// What the bot observed running (read from its store by the caller); nil: the pages say
+        /// that no observed state is available. Redacted with `redactor` before use.
+        public var observed: ObservedState?
 
         public init(
             redactor: Redactor = Redactor(), branch: String = "main", authorName: String = "slipway[bot]",
             authorEmail: String = "slipway[bot]@users.noreply.github.com", credentials: GitCredentials? = nil,
-            maxPushAttempts: Int = 16, allowTemplateOverrides: Bool = true
+            maxPushAttempts: Int = 16, allowTemplateOverrides: Bool = true, observed: ObservedState? = nil
         ) {
             self.redactor = redactor
             self.branch = branch
@@ -43,6 +48,7 @@ public struct DocsGenerator: Sendable {
             self.credentials = credentials
             self.maxPushAttempts = maxPushAttempts
             self.allowTemplateOverrides = allowTemplateOverrides
+            self.observed = observed
         }
     }
 
@@ -93,10 +99,11 @@ public struct DocsGenerator: Sendable {
         return try render(files: inputs, templates: templates)
     }
 
-    /// Pure: the docs for these repository files.
+    /// Pure: the docs for these repository files (and `configuration.observed`, if any).
     public func render(files: [(path: String, contents: String)], templates: [String: String]? = nil) throws -> Output {
-        let graph = Discovery.discover(files: files)
-        let context = DocsContext.build(graph)
+        let observed = configuration.observed?.redacted(by: configuration.redactor)
+        let graph = Discovery.discover(files: files, observed: observed)
+        let context = DocsContext.build(graph, observed: observed)
         var output: [String: Data] = ["\(Self.directory)/graph.json": Data(graph.json.utf8)]
         for page in Self.pages {
             let name = "templates/llm/\(page).md"

@@ -13,23 +13,36 @@ public enum GraphValue: Sendable, Equatable {
     }
 }
 
-/// One thing the repository declares: an environment, a service, an image, a workflow, a job,
-/// a package, ... Its id is stable (`env:staging`, `service:web`, `image:postgres:16`).
+/// One thing the repository declares (an environment, a service, an image, a workflow, a job, a
+/// package, ...) or one thing observed running (`deploy:staging`). Its id is stable
+/// (`env:staging`, `service:web`, `image:postgres:16`).
 public struct GraphNode: Sendable, Equatable {
     public var id: String
     public var kind: String
     public var label: String
     public var properties: [String: GraphValue]
-    /// Files that declare the node, sorted.
+    /// Where the node comes from, sorted: `file:line` for a declared fact (the line of the key
+    /// or manifest entry that declares it, 1-based), `observed:<what>` for a fact read from the
+    /// store (`observed:store environments`). Never empty in a built graph.
     public var sources: [String]
+    /// Where a property is declared when that is a line of its own (`run` of an environment:
+    /// `environments/staging.yaml:12`, the line of `deploy.run`).
+    public var propertySources: [String: String]
 
-    public init(id: String, kind: String, label: String, properties: [String: GraphValue] = [:], sources: [String] = []) {
+    public init(
+        id: String, kind: String, label: String, properties: [String: GraphValue] = [:], sources: [String] = [],
+        propertySources: [String: String] = [:]
+    ) {
         self.id = id
         self.kind = kind
         self.label = label
         self.properties = properties
         self.sources = sources
+        self.propertySources = propertySources
     }
+
+    /// The source of property `key` when it has one of its own, else the node's first source.
+    public func source(of key: String) -> String? { propertySources[key] ?? sources.first }
 
     public func text(_ key: String) -> String? {
         if case .text(let text) = properties[key] { return text }
@@ -62,13 +75,14 @@ public struct GraphEdge: Sendable, Hashable, Comparable {
 /// de-duplicated by (from, predicate, to), both in a stable order. Edges whose end is not a
 /// node are left out and reported in `errors` (with the file that declared them).
 public struct KnowledgeGraph: Sendable, Equatable {
-    public static let formatVersion = 1
+    /// 2: `sources` are `file:line` or `observed:<what>` (1: file names only).
+    public static let formatVersion = 2
 
     /// Sorted by id.
     public private(set) var nodes: [GraphNode]
     /// Sorted.
     public private(set) var edges: [GraphEdge]
-    /// Files that declared each edge.
+    /// Where each edge comes from (`file:line` or `observed:<what>`), sorted.
     public private(set) var edgeSources: [GraphEdge: [String]]
     /// Problems found while building: dangling edges and files that could not be read. Sorted.
     public private(set) var errors: [String]
@@ -125,6 +139,13 @@ public struct KnowledgeGraph: Sendable, Equatable {
                 }
             }
             out += keys.isEmpty ? "},\n" : "\n      },\n"
+            let located = node.propertySources.keys.sorted()
+            out += "      \"property_sources\": {"
+            for (keyPosition, key) in located.enumerated() {
+                out += keyPosition == 0 ? "\n" : ",\n"
+                out += "        \(JSONString.quote(key)): \(JSONString.quote(node.propertySources[key]!))"
+            }
+            out += located.isEmpty ? "},\n" : "\n      },\n"
             out += "      \"sources\": [" + node.sources.map(JSONString.quote).joined(separator: ", ") + "]\n    }"
         }
         out += nodes.isEmpty ? "],\n" : "\n  ],\n"
@@ -142,11 +163,12 @@ public struct GraphBuilder: Sendable {
     public init() {}
 
     /// Adds a node; a node with the same id is merged: the kind and label first seen stay,
-    /// list properties are united, a text property keeps its first value, sources are united.
+    /// list properties are united, a text property keeps its first value, sources are united,
+    /// a property's source is the first one given.
     public mutating func add(_ node: GraphNode) {
         guard var existing = nodes[node.id] else {
             var fresh = node
-            fresh.sources = Array(Set(node.sources)).sorted()
+            fresh.sources = GraphSource.sorted(node.sources)
             for (key, value) in fresh.properties {
                 if case .list(let items) = value { fresh.properties[key] = .list(Array(Set(items)).sorted()) }
             }
@@ -161,7 +183,8 @@ public struct GraphBuilder: Sendable {
             default: break
             }
         }
-        existing.sources = Array(Set(existing.sources + node.sources)).sorted()
+        existing.sources = GraphSource.sorted(existing.sources + node.sources)
+        existing.propertySources.merge(node.propertySources) { first, _ in first }
         nodes[node.id] = existing
     }
 
@@ -184,9 +207,9 @@ public struct GraphBuilder: Sendable {
             let missing = [edge.from, edge.to].filter { nodes[$0] == nil }
             if missing.isEmpty {
                 kept.append(edge)
-                sources[edge] = files.sorted()
+                sources[edge] = GraphSource.sorted(files)
             } else {
-                problems.append("\(files.sorted().joined(separator: ", ")): dangling edge \(edge.line): no node \(missing.joined(separator: " or "))")
+                problems.append("\(GraphSource.sorted(files).joined(separator: ", ")): dangling edge \(edge.line): no node \(missing.joined(separator: " or "))")
             }
         }
         return KnowledgeGraph(nodes: Array(nodes.values), edges: kept, edgeSources: sources, errors: Array(Set(problems)))

@@ -23,10 +23,13 @@ enum DocsCommand {
             --write DIR writes the files into DIR. --push validates them and commits the changed
             files to --branch as the bot (only when a byte changed), pushing without force.
             The values of the operator's grants (--grant, grants: in slipway.yaml) are checked too.
+            With --store or --work-dir (the bot's state), the pages also say what the store
+            observed running (environments, their commits, URLs, health, last deploys and
+            failures); without, they say that no observed state is available.
             Exit status 1 when validation fails or the graph has errors (dangling edges).
             """,
             options: [
-                ConfigOption.config.spec, ConfigOption.repo.spec, ConfigOption.grant.spec,
+                ConfigOption.config.spec, ConfigOption.repo.spec, ConfigOption.grant.spec, ConfigOption.store.spec, ConfigOption.workDir.spec,
                 .option("commit", value: "SHA", help: "The commit to document (default: the tip of --branch)."),
                 .option("branch", value: "BRANCH", help: "The staging branch the docs belong to.", default: "main"),
                 .option("write", value: "DIR", help: "Write the files into DIR (DIR/overview.md, DIR/graph.json, ...)."),
@@ -36,7 +39,16 @@ enum DocsCommand {
             if arguments.flag("push") && arguments.value("commit") != nil {
                 throw UsageError("--push documents the tip of --branch; do not combine it with --commit")
             }
-            let source = try ConfigLoading.source(arguments, options: [.config, .repo, .grant])
+            let source = try ConfigLoading.source(arguments, options: [.config, .repo, .grant, .store, .workDir])
+            var observed: ObservedState?
+            if source.value(.store) != nil || source.value(.workDir) != nil {
+                let store = try DeliveriesCommand.openStore(arguments)
+                do {
+                    observed = try ObservedState(store: store)
+                } catch {
+                    throw CommandFailure("cannot read the observed state from the store: \(error)")
+                }
+            }
             let repo = source.value(.repo) ?? "."
             let branch = arguments.value("branch") ?? "main"
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-docs-\(UUID().uuidString.prefix(8))").path
@@ -50,6 +62,7 @@ enum DocsCommand {
 
             // The secrets the specs would inject, read as a deploy would: values must not leak.
             var redactor = Redactor()
+            for value in configuredSecrets(grants: source.grants) { redactor.add(value) }
             var output: DocsGenerator.Output?
             var current: [String: Data] = [:]
             try repository.withRepository { repo in
@@ -60,15 +73,14 @@ enum DocsCommand {
                 } catch {
                     throw CommandFailure("cannot find \(arguments.value("commit") ?? "the branch \(branch)") in \(repository.displaySource)")
                 }
-                let probe = DocsGenerator(configuration: DocsGenerator.Configuration(branch: branch))
+                let probe = DocsGenerator(configuration: DocsGenerator.Configuration(redactor: redactor, branch: branch, observed: observed))
                 let analysed = try probe.analyze(repo: repo, commit: commit)
                 for path in DocsGenerator.expectedFiles {
                     if let data = try repo.blob(at: path, commit: commit) { current[path] = data }
                 }
                 output = analysed
-                for value in configuredSecrets(grants: source.grants) { redactor.add(value) }
             }
-            let generator = DocsGenerator(configuration: DocsGenerator.Configuration(redactor: redactor, branch: branch))
+            let generator = DocsGenerator(configuration: DocsGenerator.Configuration(redactor: redactor, branch: branch, observed: observed))
             guard let output else { return 1 }
             var failed = false
             for path in output.files.keys.sorted() {

@@ -4,6 +4,7 @@ import Foundation
 import Git
 import Reconcile
 import SlipwayCore
+import Store
 import Testing
 import TestSupport
 
@@ -42,7 +43,8 @@ struct DocsCommitTests {
             Issue.record("expected a second commit")
             return
         }
-        #expect(second == ["docs/llm/graph.json", "docs/llm/overview.md", "docs/llm/relationships.md", "docs/llm/services.md"])
+        #expect(second == ["docs/llm/glossary.md", "docs/llm/graph.json", "docs/llm/overview.md", "docs/llm/relationships.md",
+                           "docs/llm/services.md"])
         #expect(try world.git(["rev-parse", "main^"]).trimmingCharacters(in: .whitespacesAndNewlines) == person)
         try GitCLI.fsck(world.git.path)
     }
@@ -128,6 +130,38 @@ struct DocsCommitTests {
         let dangling = try DocsWorld(extra: ["docker-compose.yml": StackFixture.compose.replacingOccurrences(of: "depends_on: [db, cache]", with: "depends_on: [ghost]")])
         let reported = runCLI(["docs", "generate", "--repo", dangling.git.path])
         #expect(reported.code == 1)
-        #expect(reported.err.contains("error: docker-compose.yml: dangling edge service:web -> DEPENDS_ON -> service:ghost: no node service:ghost"))
+        #expect(reported.err.contains("error: docker-compose.yml:6: dangling edge service:web -> DEPENDS_ON -> service:ghost: no node service:ghost"))
+    }
+
+    @Test("slipway docs generate --work-dir adds what the store observed running; without it the pages say none is available")
+    func commandLineObserved() throws {
+        let world = try DocsWorld()
+        let work = try TemporaryDirectory(prefix: "slipway-docs-state")
+        let store = try SQLiteStore(path: work.child("state.db"))
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        try store.saveEnvironment(EnvironmentRecord(name: "staging", kind: .staging, sha: world.sha, contentID: "c",
+                                                    specFile: "environments/staging.yaml", status: .healthy, url: "http://127.0.0.1:9",
+                                                    createdAt: now, updatedAt: now))
+        try store.saveEnvironment(EnvironmentRecord(name: "pr-4", kind: .preview, pullRequest: 4, sha: world.sha, contentID: "c",
+                                                    specFile: "environments/preview.yaml", status: .tornDown, createdAt: now, updatedAt: now))
+        let out = try TemporaryDirectory(prefix: "slipway-docs-out")
+        let result = runCLI(["docs", "generate", "--repo", world.git.path, "--work-dir", work.path, "--write", out.path])
+        #expect(result.code == 0, "\(result.err)")
+        let environments = try String(contentsOfFile: out.child("environments.md"), encoding: .utf8)
+        #expect(environments.contains("## Observed running (as of the staging deploy of `\(world.sha)`)"), "\(environments)")
+        #expect(environments.contains("- Status: `healthy` at commit `\(world.sha)`. <!-- src: deploy:staging @ observed:store environments -->"))
+        #expect(environments.contains("- URL: `http://127.0.0.1:9`."))
+        #expect(!environments.contains("pr-4"), "a torn-down preview is not running")
+        #expect(try String(contentsOfFile: out.child("graph.json"), encoding: .utf8).contains("\"deploy:staging -> DEPLOYMENT_OF\"") == false)
+        #expect(try String(contentsOfFile: out.child("relationships.md"), encoding: .utf8)
+            .contains("deploy:staging -> DEPLOYMENT_OF -> env:staging  # observed:store environments"))
+
+        let plain = try TemporaryDirectory(prefix: "slipway-docs-out")
+        #expect(runCLI(["docs", "generate", "--repo", world.git.path, "--write", plain.path]).code == 0)
+        let files = try String(contentsOfFile: plain.child("environments.md"), encoding: .utf8)
+        #expect(files.contains("> No observed state available: these pages were generated from the files alone."))
+        #expect(!files.contains("deploy:staging"))
+        let missing = runCLI(["docs", "generate", "--repo", world.git.path, "--work-dir", work.child("nothing")])
+        #expect(missing.code == 1 && missing.err.contains("no state store at"), "\(missing.err)")
     }
 }

@@ -84,14 +84,14 @@ struct DocsGeneratorTests {
         }
         // One node per id even when several files name it (postgres:16: Compose and the workflow).
         #expect(graph.nodes.filter { $0.id == "image:postgres:16" }.count == 1)
-        #expect(graph.node("image:postgres:16")?.sources == [".github/workflows/ci.yml", "docker-compose.yml"])
+        #expect(graph.node("image:postgres:16")?.sources == [".github/workflows/ci.yml:9", "docker-compose.yml:13"])
         // Environment values never reach the docs, only names.
         let services = text(output.files, "services.md")
         #expect(services.contains("`DATABASE_URL`") && !services.contains("postgres://db/app"))
         let relationships = text(output.files, "relationships.md")
-        #expect(relationships.contains("\nservice:web -> DEPENDS_ON -> service:db\n"))
+        #expect(relationships.contains("\nservice:web -> DEPENDS_ON -> service:db  # docker-compose.yml:6\n"))
         let environments = text(output.files, "environments.md")
-        #expect(environments.contains("## pr-<pr.number>"))
+        #expect(environments.contains("### pr-<pr.number>"))
         #expect(environments.contains("- Not neutralized: it runs with real data and real side effects."))
         #expect(environments.contains("- **production** is promoted from **staging** when a pull request gets the label `promote`"))
         let json = try #require(try JSONSerialization.jsonObject(with: output.files["docs/llm/graph.json"]!) as? [String: Any])
@@ -117,10 +117,12 @@ struct DocsGeneratorTests {
         try world.repository.fetch()
         let after = try world.generate(at: changed)
         let differing = Set(before.keys.filter { before[$0] != after[$0] })
-        #expect(differing == ["docs/llm/graph.json", "docs/llm/overview.md", "docs/llm/relationships.md", "docs/llm/services.md"])
+        // The glossary cites the first nodes of each kind, the new image among them.
+        #expect(differing == ["docs/llm/glossary.md", "docs/llm/graph.json", "docs/llm/overview.md", "docs/llm/relationships.md",
+                              "docs/llm/services.md"])
         #expect(text(after, "services.md").contains("- Image: `redis:7.2`."))
         #expect(text(after, "relationships.md").contains("service:cache -> USES_IMAGE -> image:redis:7.2"))
-        #expect(!text(after, "relationships.md").contains("image:redis:7\n"))
+        #expect(!text(after, "relationships.md").contains("image:redis:7 "))
         // A change elsewhere (the README) changes nothing at all.
         let readme = try world.git.commit("main", ["README.md": "# app\n\nMore words.\n"])
         try world.repository.fetch()
@@ -134,12 +136,12 @@ struct DocsGeneratorTests {
         let world = try DocsWorld(extra: ["docker-compose.yml": compose])
         let output = try world.repository.withRepository { try DocsGenerator().analyze(repo: $0, commit: ObjectID(hex: world.sha)!) }
         #expect(output.errors == [
-            "docker-compose.yml: dangling edge service:db -> ATTACHES_TO -> network:private: no node network:private",
-            "docker-compose.yml: dangling edge service:web -> DEPENDS_ON -> service:queue: no node service:queue",
+            "docker-compose.yml:15: dangling edge service:db -> ATTACHES_TO -> network:private: no node network:private",
+            "docker-compose.yml:6: dangling edge service:web -> DEPENDS_ON -> service:queue: no node service:queue",
         ])
         #expect(!text(output.files, "relationships.md").contains("service:queue"))
-        #expect(text(output.files, "overview.md").contains("- docker-compose.yml: dangling edge service:web -> DEPENDS_ON -> service:queue: no node service:queue"))
-        #expect(text(output.files, "graph.json").contains(#""errors": ["docker-compose.yml: dangling edge service:db"#))
+        #expect(text(output.files, "overview.md").contains("> - docker-compose.yml:6: dangling edge service:web -> DEPENDS_ON -> service:queue: no node service:queue"))
+        #expect(text(output.files, "graph.json").contains(#""errors": ["docker-compose.yml:15: dangling edge service:db"#))
     }
 
     @Test("the built-in templates are the project's templates/llm files, byte for byte, and a repository may override one")

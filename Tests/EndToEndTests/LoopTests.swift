@@ -60,6 +60,15 @@ struct LoopTests {
         #expect(throws: (any Error).self) { try s.fetch(try #require(updated.url)) }
         _ = try s.waitForComment(on: 1) { $0.contains("torn down") }
         try s.waitFor("staging", .healthy, sha: merged)
+        // The docs say what runs, as the store has it after that deploy, apart from the files.
+        try Eventually.wait(for: "docs observing staging at the merge", timeout: 60) {
+            guard let tip = try? s.repository.repository.resolve("refs/heads/main"),
+                  let data = try? s.repository.repository.blob(at: "docs/llm/environments.md", commit: tip) else { return false }
+            let page = String(decoding: data, as: UTF8.self)
+            return page.contains("## Observed running (as of the staging deploy of `\(merged)`)")
+                && page.contains("- Status: `healthy` at commit `\(merged)`. <!-- src: deploy:staging @ observed:store environments -->")
+                && page.contains("## Declared in files")
+        }
         let docsCommit = try s.waitForDocsCommit()
 
         // The bot's own docs commit plans nothing.

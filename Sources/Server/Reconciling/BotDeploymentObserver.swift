@@ -132,7 +132,7 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         }
         if job.kind == .deploy, report.outcome == .succeeded { onDeployed?() }
         if job.kind == .deploy, report.outcome == .succeeded, report.environmentKind == .staging {
-            regenerateDocs(branch: stagingBranch(job) ?? docs.branch)
+            regenerateDocs(branch: stagingBranch(job) ?? docs.branch, after: report)
         }
     }
 
@@ -166,8 +166,9 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     }
 
     /// Regenerates `docs/llm/` on the staging branch after a staging deploy, on a thread of its
-    /// own (it fetches and pushes); commits only when a byte changed.
-    private func regenerateDocs(branch: String) {
+    /// own (it fetches and pushes), with what the store observed running as of that deploy;
+    /// commits only when a byte changed.
+    private func regenerateDocs(branch: String, after report: DeploymentReport) {
         var settings = docs
         settings.branch = branch
         let configuration = settings
@@ -175,6 +176,12 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
             docsLock.lock()
             defer { docsLock.unlock() }
             do {
+                var configuration = configuration
+                do {
+                    configuration.observed = try ObservedState(store: store, after: report)
+                } catch {
+                    logger.warning("docs without observed state: the store could not be read", ["error": "\(error)"])
+                }
                 var graph: GraphSnapshot?
                 let outcome = try DocsGenerator(configuration: configuration).commitIfChanged(repository: repository) {
                     graph = GraphSnapshot($0, commit: $1, at: Date())
