@@ -29,6 +29,7 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
     case getRateLimit = "read the rate limit (GET /rate_limit)"
     case listHookDeliveries = "list the deliveries of the repository webhook"
     case redeliverHookDelivery = "redeliver a webhook delivery"
+    case getBranch = "read a branch and whether it is protected"
 
     public var description: String { rawValue }
 
@@ -43,6 +44,7 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
         case .listDeployments, .listDeploymentStatuses: "deployments: read"
         case .createDeployment, .createDeploymentStatus: "deployments: write"
         case .createCommitComment: "contents: write"
+        case .getBranch: "contents: read"
         case .listComments, .listLabels: "issues: read"
         case .createComment, .updateComment, .deleteComment, .removeLabel: "issues: write"
         case .createStatus: "statuses: write"
