@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Git", "Store", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Postgres", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Runner", "Crypto", "LocalPostgres", "HTTPServer", "Router", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Docs", "Store", "HTTPClient", "HTTPTypes", "Forge", "FakeGitHub", "Git", "Reconcile", "Runner", "Crypto", "LocalPostgres", "HTTPServer", "Router", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ForgeTests", dependencies: ["Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "SlipwayCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnerTests", dependencies: ["CLITestSupport", "Runner", "SlipwayCLI", "CommandLineKit", "Reconcile", "Store", "Git", "Docker", "HTTPClient", "HTTPServer", "HTTPTypes", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["CLITestSupport", "Evidence", "SlipwayCLI", "CommandLineKit", "Zlib", "Git", "Store", "Reconcile", "SlipwayCore", "TestSupport"], swiftSettings: swiftSettings),
