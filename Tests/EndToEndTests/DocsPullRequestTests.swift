@@ -42,11 +42,12 @@ struct DocsPullRequestTests {
         return (commits, parent?.hex, files)
     }
 
-    @Test("a protected staging branch gets its docs through one bot pull request (only docs/llm/), updated on the next deploy and closed once main has them; main is never written")
-    func protectedStaging() throws {
+    @Test("a protected staging branch (auto), or pull-request mode, gets its docs through one bot pull request (only docs/llm/), updated on the next deploy and closed once main has them; main is never written",
+          arguments: [DocsPublishMode.auto, .pullRequest])
+    func protectedStaging(mode: DocsPublishMode) throws {
         let dir = try TemporaryDirectory(prefix: "slipway-docs-pr")
-        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(),
-                                 prepareForge: { forge, repository in Self.follow(forge, repository, protecting: "main") })
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(), docsPublish: mode,
+                                 prepareForge: { forge, repository in Self.follow(forge, repository, protecting: mode == .auto ? "main" : nil) })
         defer { s.shutdown() }
         let first = try s.repository.head("main")
         try s.waitFor("staging", .healthy, sha: first)

@@ -107,6 +107,31 @@ struct DocsPublisherTests {
         #expect(world.head("slipway/docs") == nil)
     }
 
+    @Test("auto on an unprotected branch commits directly and closes a docs pull request left from when it was protected")
+    func unprotectedClosesTheLeftoverPullRequest() throws {
+        let scratch = try TemporaryDirectory(prefix: "slipway-docs-unprotected")
+        let remote = try Repository.create(at: scratch.child("shop.git"), bare: true, initialBranch: "main")
+        let base = try remote.commit(changes: ["environments/staging.yaml": .write(Data(GitFixture.stagingSpec.utf8))],
+                                     onBranch: "main", parent: nil, author: GitFixture.author, message: "base")
+        let fake = FakeGitHub(owner: "acme", repo: "shop", token: "ghp_fake_token_0123456789abcdef")
+        try fake.start()
+        defer { fake.stop() }
+        fake.setBranch("main", sha: base.hex)
+        fake.addPullRequest(number: 4, title: DocsPublisher.title, headSHA: String(repeating: "e", count: 40), headRef: "slipway/docs",
+                            baseRef: "main", author: "slipway[bot]")
+        let client = try GitHubClient(configuration: .init(apiBaseURL: fake.baseURL, repository: ForgeRepository("acme/shop")!),
+                                      credentials: .token("ghp_fake_token_0123456789abcdef"), logger: .discarding)
+        let publisher = DocsPublisher(mode: .auto, repository: try ManagedRepository.prepare(source: remote.path, workDir: scratch.child("work")),
+                                      client: client, forge: nil, store: try SQLiteStore(path: scratch.child("state.db")), logger: .discarding)
+        guard case .committed(.committed(let commit, _, _)) = try publisher.publish(DocsGenerator.Configuration(branch: "main")) else {
+            Issue.record("expected a direct commit")
+            return
+        }
+        #expect(try remote.resolve("refs/heads/main").hex == commit)
+        #expect(fake.pullRequest(4)?.state == "closed")
+        #expect(fake.pullRequest(4)?.body.contains("already has the current LLM docs") == true)
+    }
+
     @Test("the route: commit and pull-request are fixed; auto follows GitHub's protected flag and commits when GitHub cannot say")
     func route() {
         #expect(DocsPublisher.route(.commit, protected: true) == .commit)

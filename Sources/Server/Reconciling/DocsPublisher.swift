@@ -82,7 +82,10 @@ final class DocsPublisher: @unchecked Sendable {
         let protected = mode == .auto ? isProtected(configuration.branch) : nil
         if Self.route(mode, protected: protected) == .commit {
             do {
-                return .committed(try generator.commitIfChanged(repository: repository, analyzed: analyzed))
+                let committed = try generator.commitIfChanged(repository: repository, analyzed: analyzed)
+                // Staging has the docs now: a docs pull request left from when it was protected is obsolete.
+                if mode == .auto, protected == false { _ = closeObsoletePullRequests(base: configuration.branch) }
+                return .committed(committed)
             } catch where mode == .auto && Self.isProtectedRefusal(error) {
                 logger.warning("the staging branch refused the docs commit; they go through a pull request instead",
                                ["branch": configuration.branch, "error": "\(error)"])
@@ -122,19 +125,24 @@ final class DocsPublisher: @unchecked Sendable {
                 return .skipped("\(error)")
             }
         case .unchanged:
-            guard let client else { return .skipped("no forge credentials") }
-            do {
-                let open = try client.listOpenPullRequests(headBranch: botBranch, base: base)
-                    .filter { $0.head.ref == botBranch && $0.base.ref == base }
-                for pull in open {
-                    try client.updatePullRequest(pull.number, body: Self.closedBody(base: base), state: .closed)
-                }
-                return .closed(open.map(\.number))
-            } catch {
-                logger.warning("could not close the obsolete docs pull request; the next staging deploy tries again",
-                               ["branch": botBranch, "error": "\(error)"])
-                return .skipped("\(error)")
+            return closeObsoletePullRequests(base: base)
+        }
+    }
+
+    /// Closes every open docs pull request into `base` (staging already has the docs).
+    private func closeObsoletePullRequests(base: String) -> PullRequestAction {
+        guard let client else { return .skipped("no forge credentials") }
+        do {
+            let open = try client.listOpenPullRequests(headBranch: botBranch, base: base)
+                .filter { $0.head.ref == botBranch && $0.base.ref == base }
+            for pull in open {
+                try client.updatePullRequest(pull.number, body: Self.closedBody(base: base), state: .closed)
             }
+            return .closed(open.map(\.number))
+        } catch {
+            logger.warning("could not close the obsolete docs pull request; the next staging deploy tries again",
+                           ["branch": botBranch, "error": "\(error)"])
+            return .skipped("\(error)")
         }
     }
 
