@@ -9,6 +9,7 @@ public import SlipwayCore
 public import Store
 public import Data
 public import Docker
+public import Docs
 import Runner
 
 /// The full loop on the embedded default, driven step by step: a local bare repository from the
@@ -40,11 +41,15 @@ public final class DemoScenario: @unchecked Sendable {
     ///     without waiting an hour); the wall clock by default.
     ///   - docker: the Docker Engine API for `deploy.driver: container` (none by default: the
     ///     demo needs no Docker).
+    ///   - docsPublish: how the bot publishes the LLM docs (`docs.publish`).
+    ///   - prepareForge: runs once the fake GitHub listens, before the bot starts (protect a
+    ///     branch, follow the repository's branches).
     public init(exampleDirectory: String, directory: String, logger: Logger, reconcileInterval: TimeInterval = 3600,
                 store: StoreLocation? = nil, extraGrants: [Grant] = [], forgeClock: (any ForgeClock)? = nil,
                 withDatabases: Bool = false, initialSnapshot: Bool = true, apiToken: String? = nil, docker: DockerHost? = nil,
-                router: RouterSettings? = nil,
-                prepare: ((ExampleRepository) throws -> Void)? = nil) throws {
+                router: RouterSettings? = nil, docsPublish: DocsPublishMode = .auto,
+                prepare: ((ExampleRepository) throws -> Void)? = nil,
+                prepareForge: ((FakeGitHub, ExampleRepository) throws -> Void)? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         repository = try ExampleRepository(exampleDirectory: exampleDirectory, path: directory + "/app.git", withDatabases: withDatabases)
@@ -52,6 +57,7 @@ public final class DemoScenario: @unchecked Sendable {
         let token = "demo-token-" + UUID().uuidString.prefix(12).lowercased()
         forge = FakeGitHub(owner: payloads.owner, repo: payloads.name, token: token)
         try forge.start()
+        try prepareForge?(forge, repository)
         secret = "demo-secret-" + UUID().uuidString.lowercased()
         var configuration = BotConfiguration(
             repo: repository.path, listenHost: "127.0.0.1", listenPort: 0, webhookSecret: Array(secret.utf8),
@@ -76,6 +82,7 @@ public final class DemoScenario: @unchecked Sendable {
         }
         configuration.docker = docker
         if let router { configuration.router = router }
+        configuration.docsPublish = docsPublish
         // The demo runs the example app, which it wrote itself: sandboxed where the host allows it
         // (root and bubblewrap); otherwise unconfined, explicitly, and it says so.
         let capability = Isolation.probe()

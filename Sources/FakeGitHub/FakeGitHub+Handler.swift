@@ -78,7 +78,7 @@ extension FakeGitHub {
         case ("pulls", _): .pullRequests
         case ("statuses", _), ("commits", "status"): .statuses
         case ("commits", "check-runs"): .checks
-        case ("commits", _): .contents
+        case ("commits", _), ("branches", _): .contents
         case ("deployments", _): .deployments
         case ("collaborators", _): .metadata
         case ("hooks", _): .webhooks
@@ -135,9 +135,27 @@ extension FakeGitHub {
             return listHookDeliveries(request, hook: rest[1])
         case ("POST", 5, "hooks") where rest[2] == "deliveries" && rest[4] == "attempts":
             return redeliver(hook: rest[1], delivery: rest[3])
+        case ("GET", _, "branches") where rest.count >= 2:
+            return getBranch(rest.dropFirst().joined(separator: "/"))
         default:
             return Self.message(404, "Not Found")
         }
+    }
+
+    /// `repos/get-branch`: the branch's commit and whether it is `protected` (`setProtected`).
+    private func getBranch(_ encoded: String) -> HTTPResponse {
+        let name = encoded.removingPercentEncoding ?? encoded
+        let found: (sha: String, protected: Bool)? = state.withLock { state in
+            guard let sha = state.branches[name] ?? state.branchLookup?(name) else { return nil }
+            return (sha, state.protectedBranches.contains(name))
+        }
+        guard let found else { return Self.message(404, "Branch not found") }
+        let full = "\(owner)/\(repo)"
+        return .jsonObject([
+            "name": name, "commit": ["sha": found.sha, "url": "\(baseURL)/repos/\(full)/commits/\(found.sha)"] as [String: Any],
+            "protected": found.protected, "protection_url": "\(baseURL)/repos/\(full)/branches/\(encoded)/protection",
+            "_links": ["self": "\(baseURL)/repos/\(full)/branches/\(encoded)", "html": "https://github.com/\(full)/tree/\(name)"],
+        ] as [String: Any])
     }
 
     // MARK: Authentication

@@ -16,8 +16,8 @@ extension FakeGitHub {
         let title = object["title"] as? String ?? ""
         let body = object["body"] as? String ?? ""
         let result: Result<(PullRequest, [String]), HTTPResponseBox> = state.withLock { state in
-            guard let headSHA = state.branches[head] else { return .failure(HTTPResponseBox(Self.invalid("head", "head is not a known branch"))) }
-            guard state.branches[base] != nil else { return .failure(HTTPResponseBox(Self.invalid("base", "base is not a known branch"))) }
+            guard let headSHA = state.branches[head] ?? state.branchLookup?(head) else { return .failure(HTTPResponseBox(Self.invalid("head", "head is not a known branch"))) }
+            guard state.branches[base] ?? state.branchLookup?(base) != nil else { return .failure(HTTPResponseBox(Self.invalid("base", "base is not a known branch"))) }
             guard head != base else { return .failure(HTTPResponseBox(Self.invalid("base", "head and base are the same branch"))) }
             if state.pulls.values.contains(where: { $0.state == "open" && $0.headRef == head && $0.headRepository == nil && $0.baseRef == base }) {
                 return .failure(HTTPResponseBox(Self.invalid("base", "A pull request already exists for \(owner):\(head).")))

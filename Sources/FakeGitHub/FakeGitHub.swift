@@ -53,6 +53,10 @@ public final class FakeGitHub: Sendable {
         var labels: [Int: [String]] = [:]
         var permissions: [String: String] = [:]
         var branches: [String: String] = [:]
+        /// Branches a protection rule applies to (`setProtected`).
+        var protectedBranches: Set<String> = []
+        /// Where branches not set with `setBranch` are looked up (`followBranches`).
+        var branchLookup: (@Sendable (String) -> String?)?
         var reviews: [Review] = []
         /// Per issue, per label: the login that added it through the API or `addLabel`.
         var labelActors: [Int: [String: String]] = [:]
@@ -161,13 +165,29 @@ public final class FakeGitHub: Sendable {
             for (number, pull) in state.pulls where pull.state == "open" {
                 var updated = pull
                 if pull.headRef == branch, pull.headRepository == nil { updated.headSHA = sha }
-                if pull.baseRef == branch, updated.headSHA == sha {
+                // Merged: the base now is the head (whichever of the two was told last).
+                if state.branches[pull.baseRef] == updated.headSHA, pull.baseRef == branch || (pull.headRef == branch && pull.headRepository == nil) {
                     updated.state = "closed"
                     updated.mergedAt = state.clock
                 }
                 state.pulls[number] = updated
             }
         }
+    }
+
+    /// Marks `branch` protected (or not): `GET branches/{branch}` says so in `protected`. Pushes
+    /// go to the git remote, not here: a test that wants them refused refuses them there.
+    public func setProtected(_ branch: String, _ protected: Bool = true) {
+        state.withLock { state in
+            if protected { state.protectedBranches.insert(branch) } else { state.protectedBranches.remove(branch) }
+        }
+    }
+
+    /// Branches not set with `setBranch` are looked up with `lookup` (e.g. in the test's git
+    /// remote), as GitHub knows every pushed branch: a pull request may then be opened from a
+    /// branch the code under test pushed itself. `setBranch` values still win.
+    public func followBranches(_ lookup: @escaping @Sendable (String) -> String?) {
+        state.withLock { $0.branchLookup = lookup }
     }
 
     /// The SHA `branch` points at (`setBranch`), or nil.

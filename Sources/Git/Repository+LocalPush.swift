@@ -55,6 +55,9 @@ extension Repository {
         let destination: String
         /// What the source names in this repository; nil for a deletion (empty source).
         let value: ObjectID?
+        /// With a lease (`forcePush`): the value the destination must still have (nil inside:
+        /// must not exist); the new value need not contain it. Without one: fast-forwards only.
+        var lease: ObjectID?? = nil
     }
 
     /// A destination ref the local remote did not take, with a status worded like a server's.
@@ -76,11 +79,11 @@ extension Repository {
     /// deterministically); `lockPatience` bounds the wait for a ref someone else has locked.
     func pushToLocalRemote(
         _ remoteHandle: OpaquePointer, at remotePath: String, refspecs: [String],
-        lockPatience: TimeInterval = referenceLockPatience, betweenSteps: () throws -> Void = {}
+        lockPatience: TimeInterval = referenceLockPatience, leases: [String: ObjectID?] = [:], betweenSteps: () throws -> Void = {}
     ) throws {
         let updates = try refspecs.map { refspec -> LocalUpdate in
             let (source, destination) = try Self.parsePushRefspec(refspec)
-            return LocalUpdate(destination: destination, value: source.isEmpty ? nil : try revision(source))
+            return LocalUpdate(destination: destination, value: source.isEmpty ? nil : try revision(source), lease: leases[destination])
         }
         let target = try Repository.open(at: remotePath)
         guard target.isBare else {
@@ -95,7 +98,7 @@ extension Repository {
         for update in updates {
             do {
                 let value = try target.applyPushedUpdate(
-                    destination: update.destination, pushed: update.value, lockPatience: lockPatience)
+                    destination: update.destination, pushed: update.value, lease: update.lease, lockPatience: lockPatience)
                 updateTrackingReference(remoteHandle, remoteReference: update.destination, to: value)
             } catch let refusal as LocalRefusal {
                 refusals.append(refusal)
@@ -196,8 +199,9 @@ extension Repository {
     }
 
     /// In the remote repository (`self`): moves `destination` to `pushed` (or deletes it when
-    /// `pushed` is nil) by compare-and-swap, and returns its new value.
-    private func applyPushedUpdate(destination: String, pushed: ObjectID?, lockPatience: TimeInterval) throws -> ObjectID? {
+    /// `pushed` is nil) by compare-and-swap, and returns its new value. With a `lease`, the
+    /// current value must be the leased one instead of an ancestor of `pushed`.
+    private func applyPushedUpdate(destination: String, pushed: ObjectID?, lease: ObjectID??, lockPatience: TimeInterval) throws -> ObjectID? {
         let deadline = Date().addingTimeInterval(lockPatience)
         var pause: useconds_t = 1_000
         while true {
@@ -205,7 +209,14 @@ extension Repository {
             let result: Int32
             if let pushed {
                 if current == pushed { return pushed }
-                if let current, !isDescendant(pushed, of: current) {
+                if let lease {
+                    if current != lease {
+                        throw LocalRefusal(
+                            reference: destination,
+                            status: "stale info (the remote has \(current.map { String($0.hex.prefix(12)) } ?? "nothing"), not the expected \(lease.map { String($0.hex.prefix(12)) } ?? "nothing"); fetch first)",
+                            kind: .nonFastForward)
+                    }
+                } else if let current, !isDescendant(pushed, of: current) {
                     throw LocalRefusal(
                         reference: destination,
                         status: "non-fast-forward (the remote has \(current.hex.prefix(12)), which \(pushed.hex.prefix(12)) does not contain; fetch first)",

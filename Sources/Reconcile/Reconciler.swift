@@ -214,6 +214,8 @@ public final class Reconciler: @unchecked Sendable {
                 }
             }
             for record in pullRequests where record.state == .open {
+                // The bot's own docs proposal is not an environment.
+                if BotBranches.isDocsProposal(headRef: record.headRef, provenance: record.provenance) { continue }
                 let sha = snapshot.pullHeads[record.number] ?? record.headSHA
                 var info = record.info
                 info.headSHA = sha

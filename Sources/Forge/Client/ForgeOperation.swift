@@ -31,6 +31,7 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
     case redeliverHookDelivery = "redeliver a webhook delivery"
     case listAppHookDeliveries = "list the deliveries of the GitHub App's webhook"
     case redeliverAppHookDelivery = "redeliver a delivery of the GitHub App's webhook"
+    case getBranch = "read a branch and whether it is protected"
 
     public var description: String { rawValue }
 
@@ -45,6 +46,7 @@ public enum ForgeOperation: String, Sendable, CaseIterable, CustomStringConverti
         case .listDeployments, .listDeploymentStatuses: "deployments: read"
         case .createDeployment, .createDeploymentStatus: "deployments: write"
         case .createCommitComment: "contents: write"
+        case .getBranch: "contents: read"
         case .listComments, .listLabels: "issues: read"
         case .createComment, .updateComment, .deleteComment, .removeLabel: "issues: write"
         case .createStatus: "statuses: write"

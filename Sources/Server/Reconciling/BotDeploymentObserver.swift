@@ -19,6 +19,8 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     let logger: Logger
     let evidence: EvidenceWriter
     let docs: DocsGenerator.Configuration
+    /// Commits the docs on staging or proposes them through the bot's pull request (`docs.publish`).
+    let docsPublisher: DocsPublisher
     let workDir: String
     /// Where evidence folders can be browsed (`https://github.com/o/r/tree/<branch>/`), if known.
     let evidenceBaseURL: String?
@@ -33,13 +35,14 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
     private let reader = DesiredStateReader()
 
     init(store: any Store, repository: ManagedRepository, comments: PullRequestCommentPublisher, logger: Logger,
-         evidence: EvidenceWriter, docs: DocsGenerator.Configuration, workDir: String, evidenceBaseURL: String?) {
+         evidence: EvidenceWriter, docs: DocsGenerator.Configuration, docsPublisher: DocsPublisher, workDir: String, evidenceBaseURL: String?) {
         self.store = store
         self.repository = repository
         self.comments = comments
         self.logger = logger
         self.evidence = evidence
         self.docs = docs
+        self.docsPublisher = docsPublisher
         self.workDir = workDir
         self.evidenceBaseURL = evidenceBaseURL
     }
@@ -165,9 +168,9 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
         thread.start()
     }
 
-    /// Regenerates `docs/llm/` on the staging branch after a staging deploy, on a thread of its
+    /// Regenerates `docs/llm/` for the staging branch after a staging deploy, on a thread of its
     /// own (it fetches and pushes), with what the store observed running as of that deploy;
-    /// commits only when a byte changed.
+    /// commits (or proposes, see `DocsPublisher`) only when a byte changed.
     private func regenerateDocs(branch: String, after report: DeploymentReport) {
         var settings = docs
         settings.branch = branch
@@ -183,15 +186,15 @@ final class BotDeploymentObserver: DeploymentObserver, @unchecked Sendable {
                     logger.warning("docs without observed state: the store could not be read", ["error": "\(error)"])
                 }
                 var graph: GraphSnapshot?
-                let outcome = try DocsGenerator(configuration: configuration).commitIfChanged(repository: repository) {
+                let outcome = try docsPublisher.publish(configuration) {
                     graph = GraphSnapshot($0, commit: $1, at: Date())
                 }
-                logger.info("docs regenerated", ["branch": branch, "outcome": "\(outcome)"])
+                logger.info("docs regenerated", ["branch": branch, "mode": "\(docsPublisher.mode)", "outcome": "\(outcome)"])
                 if let graph {
                     do { try store.recordGraphSnapshot(graph) } catch { logger.error("graph snapshot not stored", ["error": "\(error)"]) }
                 }
             } catch {
-                logger.error("docs not committed", ["branch": branch, "error": "\(error)"])
+                logger.error("docs not published", ["branch": branch, "mode": "\(docsPublisher.mode)", "error": "\(error)"])
             }
         }
         thread.name = "slipway-docs"

@@ -190,7 +190,10 @@ public final class BotApplication: @unchecked Sendable {
         let comments = PullRequestCommentPublisher(store: store, repository: repository, forge: queue, redactor: redactor, logger: logger,
                                                    isolationWarning: configuration.isolation == .none ? Self.unconfinedWarning : nil)
         let observer = BotDeploymentObserver(store: store, repository: repository, comments: comments, logger: logger,
-                                             evidence: evidence, docs: docs, workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
+                                             evidence: evidence, docs: docs,
+                                             docsPublisher: DocsPublisher(mode: configuration.docsPublish, repository: repository, client: client,
+                                                                          forge: queue, store: store, logger: logger),
+                                             workDir: configuration.workDir, evidenceBaseURL: evidenceBaseURL)
         let runner = RunnerService(store: store, repository: repository, logger: logger, configuration: runnerConfiguration, observer: observer)
         // When the forge lists pull requests again after failing, the comment and status queue
         // stops waiting out its backoff and catches up.

@@ -1,4 +1,5 @@
 public import Docker
+public import Docs
 public import Forge
 public import Foundation
 public import SlipwayCore
@@ -38,6 +39,8 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
     public var evidenceBranch = "slipway/evidence"
     public var botName = "slipway[bot]"
     public var botEmail = "slipway[bot]@users.noreply.github.com"
+    /// How the regenerated LLM docs are published (`--docs-publish`, `docs.publish`).
+    public var docsPublish: DocsPublishMode = .auto
     /// Evidence retention (nil: keep forever) and log compression age.
     public var evidenceRetention: TimeInterval? = 90 * 86_400
     public var evidenceCompressAfter: TimeInterval? = 30 * 86_400
@@ -182,6 +185,11 @@ public struct BotConfiguration: Sendable, CustomStringConvertible {
             throw ConfigError("--isolation must be sandbox or none (got '\(isolationText)')")
         }
         configuration.isolation = isolation
+        let docsText = value(.docsPublish) ?? "auto"
+        guard let docsPublish = DocsPublishMode(parsing: docsText) else {
+            throw ConfigError("--docs-publish must be commit, pull-request or auto (got '\(docsText)')")
+        }
+        configuration.docsPublish = docsPublish
         let uidText = value(.isolationUIDs) ?? "200000:10000"
         let uidParts = uidText.split(separator: ":")
         guard uidParts.count == 2, let base = UInt32(uidParts[0]), let count = UInt32(uidParts[1]), base >= 1000, count >= 1,

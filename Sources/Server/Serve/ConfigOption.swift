@@ -69,6 +69,10 @@ public struct ConfigOption: Sendable {
     public static let botEmail = ConfigOption(name: "bot-email", valueName: "EMAIL",
         help: "Author email of the bot's commits.", defaultValue: "slipway[bot]@users.noreply.github.com")
 
+    public static let docsPublish = ConfigOption(name: "docs-publish", valueName: "commit|pull-request|auto",
+        help: "How the regenerated LLM docs reach the staging branch after a healthy staging deploy (docs.publish in slipway.yaml): commit (a bot commit on the branch), pull-request (one bot-owned pull request from slipway/docs, kept up to date) or auto (commit, unless GitHub says the branch is protected or the push is refused).",
+        defaultValue: "auto")
+
     public static let isolation = ConfigOption(name: "isolation", valueName: "sandbox|none",
         help: "How builds and apps are confined: sandbox (each environment its own uid, namespaces and limits; needs root and bubblewrap) or none (unconfined, said in every PR comment). Without isolation previews are refused unless this is none.",
         defaultValue: "sandbox")
@@ -152,7 +156,7 @@ public struct ConfigOption: Sendable {
         .config, .repo, .listen, .webhookPath, .webhookSecretFile, .store, .workDir, .maxBody,
         .logFormat, .logLevel, .workers, .runnerWorkers, .connectionTimeout, .reconcileInterval, .defaultBranch,
         .forgeURL, .forgeRepo, .forgeTokenFile, .forgeAppID, .forgeAppKeyFile, .forgeInstallationID, .forgeHookID,
-        .evidenceBranch, .botName, .botEmail, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
+        .evidenceBranch, .botName, .botEmail, .docsPublish, .evidenceRetention, .evidenceCompressAfter, .deliveryRetention, .jobRetention,
         .grant, .isolation, .isolationUIDs, .dockerHost, .apiTokenFile, .adminListen, .dashboardTemplates,
     ] + dataOptions + routerOptions
 }

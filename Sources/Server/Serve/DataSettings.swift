@@ -44,8 +44,8 @@ public struct DataSettings: Sendable, Equatable {
     }
 
     /// The nested sections of slipway.yaml and the option-name prefix their keys become.
-    static let sections = ["databases": "database-", "snapshot": "snapshot-"]
-    static let sectionKeys = ["databases": ["admin", "production", "tools", "app-host"], "snapshot": ["every", "keep"]]
+    static let sections = ["databases": "database-", "snapshot": "snapshot-", "docs": "docs-"]
+    static let sectionKeys = ["databases": ["admin", "production", "tools", "app-host"], "snapshot": ["every", "keep"], "docs": ["publish"]]
 
     /// `databases: { admin: { env: X } }` → `database-admin = env:X`, so the flags, the
     /// environment and the file share one lookup.
