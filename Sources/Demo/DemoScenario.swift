@@ -2,6 +2,7 @@ import Crypto
 public import FakeGitHub
 public import Forge
 public import Foundation
+import Git
 import HTTPClient
 import HTTPTypes
 public import Server
@@ -205,14 +206,30 @@ public final class DemoScenario: @unchecked Sendable {
             if let env = try store.environment(named: environment) {
                 let line = "\(env.name): \(env.status.rawValue) at \(env.sha.prefix(7))"
                 if line != last { progress?(line); last = line }
-                if env.status == status && (sha == nil || env.sha == sha) { return env }
-                if env.status == .failed && status != .failed && (sha == nil || env.sha == sha) {
+                let atSHA = sha.map { isSameCode(env.sha, as: $0) } ?? true
+                if env.status == status && atSHA { return env }
+                if env.status == .failed && status != .failed && atSHA {
                     throw DemoError("\(environment) failed: \(env.lastError ?? "see `slipway env logs \(environment)`")")
                 }
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw DemoError("timed out after \(Int(timeout)) s waiting for \(environment) to be \(status.rawValue)")
+    }
+
+    /// Whether `candidate` is `sha`, or the bot's own commits (its docs) on top of it: the same
+    /// code. The bot commits `docs/llm/` on main after every staging deploy, and when that commit
+    /// lands on top of a push before staging picks the push up, staging deploys the bot's commit.
+    public func isSameCode(_ candidate: String, as sha: String) -> Bool {
+        guard candidate != sha else { return true }
+        var cursor = ObjectID(hex: candidate)
+        for _ in 0..<8 {
+            guard let id = cursor, let info = try? repository.repository.commit(id), info.author.name == bot.configuration.botName,
+                  let parent = info.parents.first else { return false }
+            if parent.hex == sha { return true }
+            cursor = parent
+        }
+        return false
     }
 
     /// GETs `url` and returns the status and body.
