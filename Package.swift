@@ -20,6 +20,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
+        .executable(name: "slipway-demo", targets: ["slipway-demo"]),
     ],
     targets: [
         // C libraries (module maps and tiny shims for variadic functions and macros).
@@ -99,8 +100,10 @@ let package = Package(
         // The command line: a small argument parser (no domain knowledge), the command tree, and a
         // thin executable that only hands its arguments to the tree.
         .target(name: "CommandLineKit", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Data", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "Demo", "SlipwayCore"], swiftSettings: swiftSettings),
+        .target(name: "SlipwayCLI", dependencies: ["CommandLineKit", "Data", "Server", "Reconcile", "Runner", "Store", "Environments", "Evidence", "Docs", "SlipwayCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"], swiftSettings: swiftSettings),
+        // The demo (with the fake GitHub) is a program of its own: never in the shipped binary.
+        .executableTarget(name: "slipway-demo", dependencies: ["SlipwayCLI", "CommandLineKit", "Demo", "Runner", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
         .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Docker", "Router", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 

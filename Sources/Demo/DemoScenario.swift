@@ -15,7 +15,7 @@ import Runner
 
 /// The full loop on the embedded default, driven step by step: a local bare repository from the
 /// example app, the bot (SQLite store, process driver) with real HTTP webhooks signed with its
-/// secret, and the fake GitHub standing in for the forge. Used by `slipway demo` (which prints
+/// secret, and the fake GitHub standing in for the forge. Used by `slipway-demo` (which prints
 /// each step) and by the end-to-end tests (which assert on it).
 public final class DemoScenario: @unchecked Sendable {
     public let directory: String

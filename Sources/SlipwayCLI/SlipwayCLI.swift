@@ -17,7 +17,6 @@ public enum SlipwayCLI {
               --help     Show this help and exit.
             """,
             subcommands: [
-                DemoCommand.command,
                 ServeCommand.command,
                 DeliveriesCommand.command,
                 DiagCommand.command,

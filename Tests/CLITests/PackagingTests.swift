@@ -1,3 +1,4 @@
+import CLITestSupport
 import Foundation
 import Testing
 import TestSupport
@@ -6,6 +7,20 @@ import TestSupport
 @Suite("Packaging")
 struct PackagingTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+    @Test("the shipped slipway has no demo and no fake GitHub in it; slipway-demo is its own program")
+    func noDemoInTheShippedBinary() throws {
+        #expect(runCLI(["demo"]).code == 2, "`slipway demo` is gone from the shipped CLI")
+        let binary = try Data(contentsOf: URL(fileURLWithPath: try Binaries.slipway()), options: .alwaysMapped)
+        for module in ["10FakeGitHub", "12DemoScenario"] {
+            #expect(binary.range(of: Data(module.utf8)) == nil, "the slipway binary links \(module)")
+        }
+        let demo = Binaries.productsDirectory.appendingPathComponent("slipway-demo").path
+        #expect(FileManager.default.isExecutableFile(atPath: demo), "build it with `swift build --product slipway-demo`")
+        let help = try TestSupport.Command.run(demo, ["--help"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("fake GitHub"))
+    }
 
     @Test("the systemd unit verifies cleanly (its ExecStart pointed at the built binary)")
     func systemdUnit() throws {
