@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Slipway builds and runs with (and, with --test, what the tests
-# start: Docker, Caddy, Chromium, systemd-analyze; with --bench, the benchmarks' peers too).
+# start: Docker, Caddy, Chromium, systemd-analyze, and mmdebstrap for the Containerfile test's
+# Debian base; with --bench, the benchmarks' peers too).
 # Idempotent: packages already present are not fetched again, and apt-get update runs only when
 # something is missing. Uses sudo only when not root.
 #
@@ -13,7 +14,7 @@ PACKAGES=(
   git postgresql-15 python3 procps openssl coreutils
   bubblewrap util-linux
 )
-TEST_PACKAGES=(e2fsprogs systemd chromium docker.io busybox-static iproute2 caddy)
+TEST_PACKAGES=(e2fsprogs systemd chromium docker.io busybox-static iproute2 caddy mmdebstrap)
 for arg in "$@"; do
   case "$arg" in
     --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;

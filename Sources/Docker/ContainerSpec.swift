@@ -9,6 +9,8 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
     public var image: String
     /// Replaces the image's `CMD` when set.
     public var command: [String]?
+    /// Replaces the image's `ENTRYPOINT` when set (`[]` clears it, so `command` runs alone).
+    public var entrypoint: [String]?
     /// Environment variables (names must not contain `=`).
     public var environment: [String: String]
     public var labels: [String: String]
@@ -60,7 +62,8 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         port: PublishedPort? = nil, memoryBytes: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil,
         readOnlyRootFilesystem: Bool = true, tmpfs: [String: String] = ["/tmp": "rw,noexec,nosuid,size=64m"],
         noNewPrivileges: Bool = true, dropAllCapabilities: Bool = true, user: String? = nil,
-        healthCheck: HealthCheck? = nil, stopTimeout: Int? = nil, networkMode: String = "bridge", restartOnFailure: Int? = nil
+        healthCheck: HealthCheck? = nil, stopTimeout: Int? = nil, networkMode: String = "bridge", restartOnFailure: Int? = nil,
+        entrypoint: [String]? = nil
     ) {
         self.image = image
         self.command = command
@@ -79,6 +82,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
         self.stopTimeout = stopTimeout
         self.networkMode = networkMode
         self.restartOnFailure = restartOnFailure
+        self.entrypoint = entrypoint
     }
 
     public var description: String {
@@ -129,6 +133,7 @@ public struct ContainerSpec: Sendable, CustomStringConvertible {
             hostConfig["PortBindings"] = [key: [["HostIp": port.hostIP, "HostPort": port.hostPort.map(String.init) ?? ""]]]
         }
         if let command { body["Cmd"] = command }
+        if let entrypoint { body["Entrypoint"] = entrypoint }
         if let user { body["User"] = user }
         if let healthCheck { body["Healthcheck"] = healthCheck.body() }
         if let stopTimeout { body["StopTimeout"] = stopTimeout }

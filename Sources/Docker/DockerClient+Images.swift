@@ -5,7 +5,9 @@ extension DockerClient {
     /// does not speak): builds `context` (a tar, e.g. from `TarArchive`) with `dockerfile` (a path
     /// inside it), tags it with each of `tags` and labels it with `labels`. Each line of the
     /// build's output goes to `onOutput` as it arrives (no trailing newline). Returns the image id
-    /// (`sha256:...`).
+    /// (`sha256:...`). `target` builds up to that stage of a multi-stage Dockerfile;
+    /// `buildArguments` set its `ARG`s; `networkMode` is the network of its `RUN` steps (`host`,
+    /// `none`; nil: the daemon's default bridge).
     ///
     /// A failing step is a `.buildFailed` error with the daemon's message (e.g. `The command
     /// '/bin/sh -c false' returned a non-zero code: 1`); a bad request (no such Dockerfile, bad
@@ -14,6 +16,7 @@ extension DockerClient {
     /// away) with a `.cancelled` error.
     public func buildImage(
         context: Data, tags: [String], dockerfile: String = "Dockerfile", labels: [String: String] = [:],
+        target: String? = nil, buildArguments: [String: String] = [:], networkMode: String? = nil,
         noCache: Bool = false, timeout: Double = 1800, onOutput: (String) -> Void = { _ in }, cancelled: () -> String? = { nil }
     ) throws(DockerError) -> String {
         let operation = "build image \(tags.first ?? "(untagged)")"
@@ -21,6 +24,9 @@ extension DockerClient {
         query += [("dockerfile", dockerfile), ("rm", "1"), ("forcerm", "1"), ("version", "1")]
         if noCache { query.append(("nocache", "1")) }
         if !labels.isEmpty { query.append(("labels", String(decoding: Self.json(labels), as: UTF8.self))) }
+        if let target { query.append(("target", target)) }
+        if !buildArguments.isEmpty { query.append(("buildargs", String(decoding: Self.json(buildArguments), as: UTF8.self))) }
+        if let networkMode { query.append(("networkmode", networkMode)) }
         let request = request("POST", "/build", query: query, body: context, contentType: "application/x-tar", timeout: timeout)
 
         var imageID: String?

@@ -52,4 +52,21 @@ struct WireFormatTests {
         let bindings = try #require(host["PortBindings"] as? [String: [[String: String]]])
         #expect(bindings["8080/tcp"] == [["HostIp": "127.0.0.1", "HostPort": ""]])
     }
+    @Test func anEntrypointIsSentOnlyWhenSetAndEmptyClearsTheImages() {
+        #expect(ContainerSpec(image: "app:1").body()["Entrypoint"] == nil)
+        #expect(ContainerSpec(image: "app:1", command: ["id"], entrypoint: []).body()["Entrypoint"] as? [String] == [])
+    }
+
+    @Test func imageDetailsCarryTheEntrypointPortsVolumesAndHealthCheck() throws {
+        let json = #"{"Id":"sha256:ab","Config":{"User":"app:app","Cmd":["serve"],"Entrypoint":["/usr/bin/tini","--","app"],"ExposedPorts":{"9090/tcp":{},"8080/tcp":{}},"Volumes":{"/var/lib/app":{}},"Healthcheck":{"Test":["CMD-SHELL","curl -f http://127.0.0.1/readyz"],"Interval":30000000000}}}"#
+        let details = try JSONDecoder().decode(ImageDetails.self, from: Data(json.utf8))
+        #expect(details.user == "app:app")
+        #expect(details.entrypoint == ["/usr/bin/tini", "--", "app"])
+        #expect(details.exposedPorts == ["8080/tcp", "9090/tcp"])
+        #expect(details.volumes == ["/var/lib/app"])
+        #expect(details.healthCheckTest == ["CMD-SHELL", "curl -f http://127.0.0.1/readyz"])
+        let bare = try JSONDecoder().decode(ImageDetails.self, from: Data(#"{"Id":"sha256:cd","Config":{"Healthcheck":{"Test":["NONE"]},"ExposedPorts":null}}"#.utf8))
+        #expect(bare.healthCheckTest == nil)
+        #expect(bare.exposedPorts.isEmpty && bare.volumes.isEmpty && bare.entrypoint == nil)
+    }
 }
