@@ -172,4 +172,29 @@ struct ReadAPITests {
         #expect(first.status == 303 && first.headers["Set-Cookie"] != nil)
         #expect(try HTTPClient().send(HTTPClientRequest(method: "GET", url: link)).status == 401)
     }
+
+    @Test("the repository's dashboard template on the default branch is used and followed when main moves; a pull request's never")
+    func repositoryTemplate() throws {
+        let dir = try TemporaryDirectory(prefix: "slipway-dashboard-template")
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: .discarding, apiToken: Self.token)
+        defer { s.shutdown() }
+        func page() throws -> String { String(decoding: try Self.get(s, "/").body, as: UTF8.self) }
+        #expect(try page().contains("<h2>"), "the built-in page first")
+
+        _ = try s.repository.commit("main", ["templates/dashboard/index.html": "<!doctype html><title>ours</title><p>Team board v1 for {{repository}}</p>\n"],
+                                    message: "Our own dashboard")
+        try Eventually.wait(for: "the repository's template", timeout: 30) { try page().contains("Team board v1") }
+        _ = try s.repository.commit("main", ["templates/dashboard/index.html": "<!doctype html><title>ours</title><p>Team board v2</p>\n"],
+                                    message: "Our own dashboard, again")
+        try Eventually.wait(for: "the template to follow main", timeout: 30) { try page().contains("Team board v2") }
+
+        // A pull request proposing its own template changes nothing until it is merged.
+        let head = try s.repository.commit("hostile", ["templates/dashboard/index.html": "<p>Owned by a pull request</p>\n"], message: "Take over")
+        try s.repository.setPullHead(9, head)
+        s.forge.addPullRequest(number: 9, headSHA: head, headRef: "hostile")
+        try s.expectAccepted(s.deliver(event: "pull_request", s.payloads.pullRequest(action: "opened", number: 9, headSHA: head, headRef: "hostile")))
+        try s.tick()
+        #expect(try page().contains("Team board v2"))
+        #expect(!(try page().contains("Owned by a pull request")))
+    }
 }

@@ -5,6 +5,7 @@ public import HTTPTypes
 import Reconcile
 import SlipwayCore
 import Store
+import Synchronization
 
 /// The dashboard: server-rendered HTML (no JavaScript) of every environment by kind, failures
 /// first, the last deploys with their evidence and log tails, and the promotion state; readable
@@ -17,6 +18,9 @@ public final class Dashboard: @unchecked Sendable {
     let templateDirectory: String?
     /// The latest `slipway diag` report of the running bot (nil before the first run).
     let diagnostics: @Sendable () -> DiagnosticReport?
+    /// The repository's templates as read at a tip of the default branch: name -> (tip, text).
+    /// Two entries at most (index, evidence); read again only when the branch moves.
+    private let repositoryTemplates = Mutex<[String: (tip: String, text: String?)]>([:])
 
     public init(api: ReadAPI, repositoryName: String, templateDirectory: String?,
                 diagnostics: @escaping @Sendable () -> DiagnosticReport? = { nil }) {
@@ -161,11 +165,15 @@ public final class Dashboard: @unchecked Sendable {
             return String(decoding: data, as: UTF8.self)
         }
         if let repository = api.repository {
-            let data: Data? = try? repository.withRepository { repo in
+            let text: String? = try? repository.withRepository { repo -> String? in
                 guard let tip = try? repo.resolve("refs/heads/\(api.defaultBranch)") else { return nil }
-                return try repo.blob(at: "templates/dashboard/\(name).html", commit: tip)
+                if let cached = repositoryTemplates.withLock({ $0[name] }), cached.tip == tip.hex { return cached.text }
+                let data = try repo.blob(at: "templates/dashboard/\(name).html", commit: tip)
+                let text = data.flatMap { $0.count <= 256 * 1024 ? String(decoding: $0, as: UTF8.self) : nil }
+                repositoryTemplates.withLock { $0[name] = (tip.hex, text) }
+                return text
             }
-            if let data = data ?? nil, data.count <= 256 * 1024 { return String(decoding: data, as: UTF8.self) }
+            if let text = text ?? nil { return text }
         }
         return name == "index" ? DashboardTemplates.index : DashboardTemplates.evidence
     }
