@@ -233,9 +233,18 @@ public final class EnvironmentDatabases: @unchecked Sendable {
     }
 
     /// `postgres` and `template1` accept every role by default: environment roles must not.
+    /// Revoked only while PUBLIC still has a privilege there, one creation at a time: two
+    /// concurrent REVOKEs on one database fail with "tuple concurrently updated".
     private func closeServerDatabases(_ admin: PostgresConnection) throws(DataError) {
-        try SQLText.run("revoking CONNECT on postgres and template1 from PUBLIC") {
-            try admin.execute("REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC")
+        try DatabaseLocks.shared.withLock("postgres and template1") { () throws(DataError) in
+            try SQLText.run("revoking CONNECT on postgres and template1 from PUBLIC") {
+                let open = try admin.query("""
+                    SELECT datname FROM pg_catalog.pg_database WHERE datname IN ('postgres', 'template1')
+                    AND (has_database_privilege('public', oid, 'CONNECT') OR has_database_privilege('public', oid, 'TEMPORARY'))
+                    """)
+                guard !open.isEmpty else { return }
+                try admin.execute("REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC")
+            }
         }
     }
 
