@@ -183,10 +183,11 @@ struct ReadAPITests {
 
         _ = try s.repository.commit("main", ["templates/dashboard/index.html": "<!doctype html><title>ours</title><p>Team board v1 for {{repository}}</p>\n"],
                                     message: "Our own dashboard")
-        try Eventually.wait(for: "the repository's template", timeout: 30) { try page().contains("Team board v1") }
+        // The bot reads its mirror: a push (here a reconcile, as its webhook would start) fetches.
+        try Eventually.wait(for: "the repository's template", timeout: 60, interval: 0.2) { try s.tick(); return try page().contains("Team board v1") }
         _ = try s.repository.commit("main", ["templates/dashboard/index.html": "<!doctype html><title>ours</title><p>Team board v2</p>\n"],
                                     message: "Our own dashboard, again")
-        try Eventually.wait(for: "the template to follow main", timeout: 30) { try page().contains("Team board v2") }
+        try Eventually.wait(for: "the template to follow main", timeout: 60, interval: 0.2) { try s.tick(); return try page().contains("Team board v2") }
 
         // A pull request proposing its own template changes nothing until it is merged.
         let head = try s.repository.commit("hostile", ["templates/dashboard/index.html": "<p>Owned by a pull request</p>\n"], message: "Take over")
