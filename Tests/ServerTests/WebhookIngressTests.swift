@@ -212,7 +212,11 @@ struct WebhookIngressTests {
         let ready = try bot.get("/readyz")
         #expect(ready.status == 200)
         #expect(String(decoding: ready.body, as: UTF8.self).contains("sqlite"))
-        let metrics = try bot.get("/metrics")
+        // The worker counts a delivery after its result is stored: wait for the count.
+        let metrics = try Eventually.value(of: "the processed ping counted", timeout: 30) { () -> HTTPClientResponse? in
+            let response = try bot.get("/metrics")
+            return String(decoding: response.body, as: UTF8.self).contains("outcome=\"processed\"} 1") ? response : nil
+        }
         #expect(metrics.status == 200)
         #expect(metrics.headers["Content-Type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: metrics.body, as: UTF8.self)
