@@ -37,7 +37,11 @@ extension PostgresLoopTests {
         let cluster = try PostgresCluster.current()
         let dir = try TemporaryDirectory(prefix: "slipway-e2e-replicas")
         let url = try cluster.createDatabase("replicas")
-        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(), store: .postgres(url: url))
+        // Both replicas reconcile every 10 s too, as a deployment would (level-triggered): a
+        // preview once stayed unplanned for 180 s under CI load here, cause not found; the
+        // periodic reconcile is what repairs a lost hint, and the dump below says where it stood.
+        let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(), reconcileInterval: 10,
+                                 store: .postgres(url: url))
         defer { s.shutdown() }
         var second = s.bot.configuration
         second.workDir = dir.child("replica-2")
@@ -52,7 +56,15 @@ extension PostgresLoopTests {
         try s.waitFor("staging", .healthy, sha: try s.repository.head("main"))
         let heads = try (21...23).map { try s.openPullRequest($0, branch: "r\($0)", greeting: "replica \($0)") }
         for (number, head) in zip(21...23, heads) {
-            try s.waitFor("pr-\(number)", .healthy, sha: head)
+            do {
+                try s.waitFor("pr-\(number)", .healthy, sha: head)
+            } catch {
+                let env = try s.store.environment(named: "pr-\(number)")
+                let jobs = try s.store.jobs(limit: 100).filter { $0.environment == "pr-\(number)" }
+                let pr = try s.store.pullRequests().first { $0.number == number }
+                Issue.record("pr-\(number): environment \(String(describing: env)); jobs \(jobs); PR record \(String(describing: pr))")
+                throw error
+            }
             _ = try s.waitForComment(on: number) { $0.contains("healthy") }
         }
         // Each deploy ran once (across both replicas), and each PR has one comment.
