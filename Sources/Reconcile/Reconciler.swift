@@ -63,6 +63,9 @@ public final class Reconciler: @unchecked Sendable {
     @discardableResult
     public func reconcile(trigger: String, now: Date = Date(), fetch: Bool = true) throws -> ReconcileResult {
         var timings: [String: Double] = [:]
+        // What the listing and the fetch below can speak for: PRs seen before they began (a
+        // simulated `now` ahead of the clock stands for the clock).
+        let listedFrom = max(now, Date())
         if fetch {
             timings["fetch"] = Self.measure { fetchOrKeepMirror(trigger: trigger) }
         }
@@ -86,14 +89,14 @@ public final class Reconciler: @unchecked Sendable {
                     let openNumbers = Set(open.map(\.number))
                     let openHeads = snapshot.pullHeads.filter { openNumbers.contains($0.key) }
                     try store.observePullRequestHeads(openHeads, defaultBase: defaultBranch, now: now)
-                    try store.closePullRequests(notIn: openNumbers)
+                    try store.closePullRequests(notIn: openNumbers, seenBefore: listedFrom)
                 case .failure(let error):
                     unknown = "\(error)"
                     logger.warning("the forge cannot list the open pull requests; previews are kept as they are", ["error": "\(error)", "trigger": trigger])
                 }
             } else {
                 try store.observePullRequestHeads(snapshot.pullHeads, defaultBase: defaultBranch, now: now)
-                try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys))
+                try store.closePullRequests(notIn: Set(snapshot.pullHeads.keys), seenBefore: listedFrom)
             }
             inputs = try desiredInputs(snapshot: snapshot, pullRequests: unknown == nil ? store.pullRequests() : [])
             inputs.pullRequestsUnknown = unknown

@@ -59,9 +59,13 @@ extension SQLStateStore {
         }
     }
 
-    public func closePullRequests(notIn numbers: Set<Int>) throws {
+    /// Closes the open records not in `numbers` whose head was seen before `seenBefore` (when the
+    /// listing that left them out began): a PR recorded from a webhook meanwhile (here or on
+    /// another replica) is not closed by a listing older than it.
+    public func closePullRequests(notIn numbers: Set<Int>, seenBefore: Date) throws {
         try inTransaction("close pull requests") { x in
-            for row in try x.rows("SELECT number FROM pull_requests WHERE state = 'open'", []) {
+            for row in try x.rows("SELECT number FROM pull_requests WHERE state = 'open' AND head_seen_at < ?",
+                                  [.double(seenBefore.timeIntervalSince1970)]) {
                 guard let number = row.int("number"), !numbers.contains(number) else { continue }
                 try x.change("UPDATE pull_requests SET state = 'closed' WHERE number = ?", [.int(Int64(number))])
             }

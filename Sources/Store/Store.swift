@@ -92,7 +92,7 @@ public protocol Store: AnyObject, Sendable {
     func observePullRequestHeads(_ heads: [Int: String], defaultBase: String, now: Date) throws
 
     /// Marks PRs whose head ref disappeared from git as closed (no forge configured).
-    func closePullRequests(notIn numbers: Set<Int>) throws
+    func closePullRequests(notIn numbers: Set<Int>, seenBefore: Date) throws
 
     func pullRequests() throws -> [PullRequestRecord]
 

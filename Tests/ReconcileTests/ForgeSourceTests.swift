@@ -12,11 +12,17 @@ final class ListedPullRequests: PullRequestSource, @unchecked Sendable {
     var writers: Set<String> = []
     /// When set, listing fails with it (the forge is down).
     var failure: (any Error)?
+    /// Runs after the list is taken, before it is returned (what happens while it travels).
+    var whileListing: (() throws -> Void)?
 
     func openPullRequests() throws -> [PullRequestRecord] {
-        lock.lock(); defer { lock.unlock() }
-        if let failure { throw failure }
-        return open
+        lock.lock()
+        if let failure { lock.unlock(); throw failure }
+        let listed = open
+        let hook = whileListing
+        lock.unlock()
+        try hook?()
+        return listed
     }
 
     func hasWriteAccess(_ login: String) throws -> Bool {
@@ -59,5 +65,31 @@ struct ForgeSourceTests {
         #expect(try reconciler.reconcile(trigger: "test").enqueued.map { "\($0.kind.rawValue) \($0.environment)" } == ["teardown pr-3"])
         #expect(try reconciler.reconcile(trigger: "test").enqueued.isEmpty)
         #expect(try store.pullRequests().first?.state == .closed)
+    }
+
+    @Test("a listing taken before a webhook recorded a PR (here or on another replica) does not close that PR")
+    func staleListingKeepsNewerRecords() throws {
+        let git = try GitFixture()
+        try git.commit("main", GitFixture.baseFiles)
+        try git.branch("c")
+        let c = try git.commit("c", ["c": "1"])
+        try git.setPullHead(23, c)
+        let work = try TemporaryDirectory()
+        let store = try SQLiteStore(path: work.child("state.db"))
+        let source = ListedPullRequests()
+        // The forge's answer left PR 23 out; while it travelled, a webhook recorded PR 23.
+        source.whileListing = {
+            _ = try store.recordPullRequest(PullRequestRecord(number: 23, state: .open, headSHA: c, baseRef: "main", headRef: "c",
+                                                              provenance: .sameRepository, headSeenAt: Date()))
+        }
+        let reconciler = Reconciler(repository: try ManagedRepository.prepare(source: git.path, workDir: work.path), store: store,
+                                    pullRequestSource: source, logger: .discarding)
+        let queued = try reconciler.reconcile(trigger: "test").enqueued.map(\.environment).sorted()
+        #expect(try store.pullRequests().first { $0.number == 23 }?.state == .open)
+        #expect(queued == ["pr-23", "staging"])
+        // A later listing that still leaves it out speaks for it: it is closed then.
+        source.whileListing = nil
+        _ = try reconciler.reconcile(trigger: "test")
+        #expect(try store.pullRequests().first { $0.number == 23 }?.state == .closed)
     }
 }

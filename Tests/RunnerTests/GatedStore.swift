@@ -88,9 +88,9 @@ final class GatedStore: Store, @unchecked Sendable {
         return try base.observePullRequestHeads(heads, defaultBase: defaultBase, now: now)
     }
 
-    func closePullRequests(notIn numbers: Set<Int>) throws {
+    func closePullRequests(notIn numbers: Set<Int>, seenBefore: Date) throws {
         try gate.pass()
-        return try base.closePullRequests(notIn: numbers)
+        return try base.closePullRequests(notIn: numbers, seenBefore: seenBefore)
     }
 
     @discardableResult

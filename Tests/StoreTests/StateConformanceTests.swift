@@ -41,7 +41,10 @@ extension StoreConformanceTests {
         #expect(moved.labelHeads == ["safe-to-build": "a"])
         // Unknown PRs seen in git are open PRs into the default base.
         try store.observePullRequestHead(number: 9, sha: "c", defaultBase: "main", now: t0)
-        try store.closePullRequests(notIn: [9])
+        // A listing that began before PR 4's head was seen cannot speak for it.
+        try store.closePullRequests(notIn: [9], seenBefore: Date(timeIntervalSince1970: 8000))
+        #expect(try store.pullRequests().first { $0.number == 4 }?.state == .open, "recorded after the listing began")
+        try store.closePullRequests(notIn: [9], seenBefore: Date(timeIntervalSince1970: 9001))
         #expect(try store.pullRequests().map { "\($0.number):\($0.state.rawValue):\($0.baseRef)" } == ["4:closed:main", "9:open:main"])
     }
 
