@@ -37,9 +37,10 @@ extension PostgresLoopTests {
         let cluster = try PostgresCluster.current()
         let dir = try TemporaryDirectory(prefix: "slipway-e2e-replicas")
         let url = try cluster.createDatabase("replicas")
-        // Both replicas reconcile every 10 s too, as a deployment would (level-triggered): a
-        // preview once stayed unplanned for 180 s under CI load here, cause not found; the
-        // periodic reconcile is what repairs a lost hint, and the dump below says where it stood.
+        // Both replicas also reconcile every 10 s, as a deployment would (level-triggered). Under
+        // CI load a preview once stayed unplanned here for 180 s: one replica's forge listing,
+        // taken before the other recorded the PR from its webhook, closed that PR (fixed in
+        // `Reconciler`; `ForgeSourceTests` pins it). The dump below says where a preview stood.
         let s = try DemoScenario(exampleDirectory: exampleApp, directory: dir.path, logger: testLogger(), reconcileInterval: 10,
                                  store: .postgres(url: url))
         defer { s.shutdown() }
