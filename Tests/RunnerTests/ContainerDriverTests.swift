@@ -8,7 +8,7 @@ import TestSupport
 
 /// The app of the container tests: busybox's httpd serving `www/` of the checkout.
 enum ContainerApp {
-    static func spec(name: String = "pr-{{pr.number}}", extra: String = "", health: String = "{ path: /health.txt, timeout: 5s }") -> String {
+    static func spec(name: String = "pr-{{pr.number}}", extra: String = "", health: String = "{ path: /health.txt, timeout: 30s }") -> String {
         """
         kind: preview
         name: "\(name)"
