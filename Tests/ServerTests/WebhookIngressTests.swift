@@ -243,6 +243,10 @@ struct WebhookIngressTests {
         // A delivery whose body contains the secret text: it must be redacted from every log line.
         #expect(try bot.deliver(event: "issues", id: "log-2", body: Data("{\"x\":\"\(TestBot.secret)\"}".utf8)).status == 202)
         _ = try bot.finished("log-2")
+        // The worker logs a delivery's end after storing its result: wait for both lines.
+        try Eventually.wait(for: "both deliveries' 'delivery finished' lines", timeout: 30) {
+            Set(bot.logs.records.filter { $0.message == "delivery finished" }.compactMap { $0.metadata["delivery.id"] }).isSuperset(of: ["log-1", "log-2"])
+        }
         let lines = bot.logs.records
         let about = lines.filter { $0.metadata["delivery.id"] == "log-1" }
         #expect(about.contains { $0.message == "delivery journaled" })
