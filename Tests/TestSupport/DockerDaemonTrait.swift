@@ -19,9 +19,16 @@ public struct DockerDaemonTrait: SuiteTrait, TestTrait, TestScoping {
         self.tls = tls
     }
 
+    /// One private daemon at a time in a test process: each daemon hands out published host
+    /// ports from the same range (32768 up) with no idea of the others', and two daemons'
+    /// proxies on one port sent a health check to the wrong container (seen in CI).
+    static let oneAtATime = DispatchSemaphore(value: 1)
+
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
+        await onDedicatedThread { Self.oneAtATime.wait() }
+        defer { Self.oneAtATime.signal() }
         let daemon = try await onDedicatedThread { [tls] in try DockerDaemon.start(tls: tls) }
         do {
             try await Self.$current.withValue(daemon) {
