@@ -28,6 +28,10 @@ fi
 
 echo "== test"
 status=0
+# A variable only the bot's own process has (the sandbox tests check builds never see it). Set
+# here, before the test process starts: setenv() while other tests' threads spawn processes
+# races with their reading of the environment (it crashed Foundation's Process.run once).
+export SLIPWAY_TEST_BOT_ONLY=must-not-leak
 swift test --skip-build 2>&1 | tee "$log_dir/test.log" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "test.sh: tests failed (exit $status)" >&2

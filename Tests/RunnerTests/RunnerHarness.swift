@@ -95,7 +95,9 @@ final class RunnerHarness: @unchecked Sendable {
     }
 
     init(files: [String: String] = RunnerHarness.files) throws {
-        setenv("SLIPWAY_TEST_BOT_ONLY", "must-not-leak", 1)
+        // scripts/test.sh sets it before the process starts (setenv here races with other
+        // threads spawning processes); only a bare `swift test` needs it set now.
+        if getenv("SLIPWAY_TEST_BOT_ONLY") == nil { setenv("SLIPWAY_TEST_BOT_ONLY", "must-not-leak", 1) }
         git = try GitFixture()
         try git.commit("main", files)
         work = try TemporaryDirectory(prefix: "slipway-runner")
