@@ -68,15 +68,6 @@ extension Repository {
             let uploaded = withStrArray(["+" + refspec]) { specs in git_remote_upload(remoteHandle, specs, &options) }
             if uploaded < 0 { throw context.error(function: "git_remote_upload", code: uploaded) }
         }
-        if let rejection = context.rejections.first {
-            var message = "the remote refused " + context.rejections.map { "\($0.reference): \($0.status)" }.joined(separator: "; ")
-            let remoteSaid = context.remoteMessages
-            if !remoteSaid.isEmpty { message += " (remote: " + remoteSaid.joined(separator: " / ") + ")" }
-            if let password = credentials?.password, !password.isEmpty {
-                message = message.replacingOccurrences(of: password, with: "***")
-            }
-            throw GitError(function: "git_remote_push", code: GIT_ERROR.rawValue, errorClass: Int32(GIT_ERROR_REFERENCE.rawValue),
-                           message: message, kind: Self.kind(ofPushStatus: rejection.status))
-        }
+        try Self.throwIfRejected(context, credentials: credentials)
     }
 }

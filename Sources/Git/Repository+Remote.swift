@@ -118,18 +118,21 @@ extension Repository {
             }
         }
         if result < 0 { throw context.error(function: "git_remote_push", code: result) }
-        if let rejection = context.rejections.first {
-            var message = "the remote refused " + context.rejections.map { "\($0.reference): \($0.status)" }.joined(separator: "; ")
-            let remoteSaid = context.remoteMessages
-            if !remoteSaid.isEmpty { message += " (remote: " + remoteSaid.joined(separator: " / ") + ")" }
-            if let password = credentials?.password, !password.isEmpty {
-                message = message.replacingOccurrences(of: password, with: "***")
-            }
-            throw GitError(
-                function: "git_remote_push", code: GIT_ERROR.rawValue, errorClass: Int32(GIT_ERROR_REFERENCE.rawValue),
-                message: message,
-                kind: Self.kind(ofPushStatus: rejection.status))
+        try Self.throwIfRejected(context, credentials: credentials)
+    }
+
+    /// Throws what the server said about refused refs after a push or upload, with the
+    /// credentials' password masked; nothing when every ref was taken.
+    static func throwIfRejected(_ context: TransferContext, credentials: GitCredentials?) throws {
+        guard let rejection = context.rejections.first else { return }
+        var message = "the remote refused " + context.rejections.map { "\($0.reference): \($0.status)" }.joined(separator: "; ")
+        let remoteSaid = context.remoteMessages
+        if !remoteSaid.isEmpty { message += " (remote: " + remoteSaid.joined(separator: " / ") + ")" }
+        if let password = credentials?.password, !password.isEmpty {
+            message = message.replacingOccurrences(of: password, with: "***")
         }
+        throw GitError(function: "git_remote_push", code: GIT_ERROR.rawValue, errorClass: Int32(GIT_ERROR_REFERENCE.rawValue),
+                       message: message, kind: kind(ofPushStatus: rejection.status))
     }
 
     /// Classifies the server's status text for a refused ref.
