@@ -53,7 +53,7 @@ func slipwayAccessHandler(
     case .started:
         state.phase = .readingBody
         if let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
-           let length = Int(String(cString: declared).trimmingCharacters(in: .whitespaces))
+           let length = contentLength(declared)
         {
             if length > core.maxBodySize {
                 // Answer before reading any of the body; MHD then closes the connection.
@@ -145,6 +145,25 @@ private func receive(
     return .YES
 }
 
+/// A `Content-Length` value: decimal digits, with spaces or tabs around them; nil for anything
+/// else or a number too large for `Int`.
+func contentLength(_ value: UnsafePointer<CChar>) -> Int? {
+    let bytes = UnsafeRawBufferPointer(start: value, count: strlen(value))
+    let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+    guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+        return nil
+    }
+    var length = 0
+    for byte in bytes[first...last] {
+        guard byte >= 0x30, byte <= 0x39 else { return nil }
+        let (times10, overflow) = length.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - 0x30))
+        guard !overflow, !overflow2 else { return nil }
+        length = sum
+    }
+    return length
+}
+
 /// 503 for a request whose body does not fit in the budget for bodies in flight.
 private func overBudget() -> HTTPResponse {
     var response = HTTPResponse(status: 503, body: "too many request bodies in flight; retry later\n")
@@ -165,9 +184,7 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer, close
     defer { MHD_destroy_response(mhdResponse) }
     for (name, value) in response.headers {
         // MHD computes the framing itself; it also rejects names or values with CR/LF.
-        if name.caseInsensitiveCompare("Content-Length") == .orderedSame
-            || name.caseInsensitiveCompare("Transfer-Encoding") == .orderedSame
-        {
+        if HTTPHeaders.sameName(name, "Content-Length") || HTTPHeaders.sameName(name, "Transfer-Encoding") {
             continue
         }
         _ = MHD_add_response_header(mhdResponse, name, value)

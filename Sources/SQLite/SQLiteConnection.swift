@@ -144,6 +144,13 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs one parameterless statement compiled once per connection (transaction control: the
+    /// group committer opens a savepoint per write, and `sqlite3_exec` would parse it each time).
+    /// Called with `lock` held.
+    private func executeCached(_ sql: String) throws {
+        try cachedStatement(sql).run([])
+    }
+
     /// Runs one statement with `params` bound to its `?`/`?NNN`/`:name` parameters in order and
     /// returns the number of rows it inserted, updated or deleted (`sqlite3_changes64`).
     @discardableResult
@@ -236,13 +243,13 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { lock.unlock() }
         if sqlite3_get_autocommit(handle) != 0 {
             try checkAccess()
-            try execute("BEGIN \(kind.rawValue)")
+            try executeCached("BEGIN \(kind.rawValue)")
             transactionDepth += 1
             defer { transactionDepth -= 1 }
             let value: T
             do {
                 value = try body()
-                try execute("COMMIT")
+                try executeCached("COMMIT")
             } catch {
                 if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
                 throw error
@@ -252,7 +259,7 @@ public final class SQLiteConnection: @unchecked Sendable {
             transactionDepth += 1
             defer { transactionDepth -= 1 }
             let name = "slipway_savepoint_\(transactionDepth)"
-            try execute("SAVEPOINT \(name)")
+            try executeCached("SAVEPOINT \(name)")
             let value: T
             do {
                 value = try body()
@@ -261,7 +268,7 @@ public final class SQLiteConnection: @unchecked Sendable {
                 try? execute("RELEASE \(name)")
                 throw error
             }
-            try execute("RELEASE \(name)")
+            try executeCached("RELEASE \(name)")
             return value
         }
     }

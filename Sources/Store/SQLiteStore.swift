@@ -110,9 +110,11 @@ public final class SQLiteStore: SQLStateStore {
             let db = db
             // The body goes to the spool first (outside the write lock): only its place is committed.
             let location = try spool?.append(delivery.body)
+            // Encoded here, on the caller's thread: the writer thread serves every caller.
+            let headers = JSONColumn.encode(delivery.headers)
             // Each 4 KiB page is a 4,120-byte frame; a row and its index entries add about a page.
             return try journalWriter.perform(journaledBytes: (location == nil ? delivery.body.count : 0) + 4096) {
-                try Self.insert(db, delivery, at: location)
+                try Self.insert(db, delivery, headers: headers, at: location)
             }
         } catch {
             throw StoreError(operation: "journal delivery", underlying: error)
@@ -121,14 +123,15 @@ public final class SQLiteStore: SQLStateStore {
 
     /// Journals one delivery inside the writer's transaction: its body in the row, or its
     /// place in the spool.
-    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery, at location: BodySpool.Location?) throws -> JournalOutcome {
+    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery, headers: String,
+                       at location: BodySpool.Location?) throws -> JournalOutcome {
         let rows = try db.query(
             """
             INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
             """,
             [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-             SQLiteValue(delivery.contentType), .text(JSONColumn.encode(delivery.headers)),
+             SQLiteValue(delivery.contentType), .text(headers),
              .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
         )
         if let seq = rows.first?.int64("seq") {

@@ -212,7 +212,12 @@ echo "== python receiver (threaded, checks the HMAC, journals nothing)"
 python_out=$(run_wrk "http://127.0.0.1:$python_port/webhook")
 echo "$python_out" | grep -E "Requests/sec|Non-2xx|50%|99%|Socket errors" || true
 echo "== slipway ingress (verify + journal + 202)"
+# The bot's CPU time over the measured run (user and system clock ticks, all threads): CPU per
+# request is steadier than req/s on a machine whose speed varies from run to run.
+cpu_ticks() { awk '{print $14, $15}' "/proc/$bot_pid/stat"; }
+cpu_before=$(cpu_ticks)
 bot_out=$(run_wrk "http://127.0.0.1:$bot_port/webhook")
+cpu_after=$(cpu_ticks)
 echo "$bot_out" | grep -E "Requests/sec|Non-2xx|50%|99%|Socket errors" || true
 metrics=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:$bot_port/metrics').read().decode())")
 
@@ -223,7 +228,7 @@ fi
 
 sha_rate=$(openssl speed -seconds 1 -bytes 16384 -evp sha256 2>/dev/null | awk '/^sha256/ {print $NF}')
 python3 - "$static_out" "$python_out" "$bot_out" "$(cat "$rss_file")" "$work/bot/state.db" "$connections" "$sha_rate" \
-  "$(cat "$work/body-size")" "$metrics" <<'PY'
+  "$(cat "$work/body-size")" "$metrics" "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" <<'PY'
 import re, sqlite3, sys
 def parse(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -256,6 +261,12 @@ print(f"ratio slipway/nginx req/s: {b_rps / s_rps:.3f} (goal >= 0.25)")
 print(f"ratio slipway/python req/s: {b_rps / p_rps:.2f} (goal >= 3)")
 print(f"slipway p99 at {sys.argv[6]} connections: {b_p99:.2f} ms (goal < 10 ms)")
 print(f"slipway peak RSS: {rss_mib:.1f} MiB (goal < 64 MiB)")
+(u0, s0), (u1, s1), hz = map(int, sys.argv[10].split()), map(int, sys.argv[11].split()), int(sys.argv[12])
+served = int(re.search(r"(\d+) requests in", sys.argv[3]).group(1))
+if served:
+    us = lambda ticks: ticks / hz / served * 1e6
+    print(f"slipway CPU per request: {us(u1 - u0 + s1 - s0):.0f} us (user {us(u1 - u0):.0f}, system {us(s1 - s0):.0f}), "
+          f"all threads, delivery processing included")
 print(f"deliveries journaled: {journaled} (warm-up included), processed by now: {processed}; "
       f"non-2xx answers: slipway {b_bad}, python {p_bad}")
 print(f"reconciles run by the end of the measured run: {metric('slipway_reconciles_total')}; "

@@ -4,7 +4,14 @@ public import Foundation
 public enum LogLevel: String, Sendable, Comparable, CaseIterable {
     case debug, info, warning, error
 
-    private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    private var rank: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        }
+    }
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -46,6 +53,9 @@ public struct Logger: Sendable {
         copy.metadata.merge(extra) { _, new in new }
         return copy
     }
+
+    /// Whether lines at `level` are written (callers skip building costly metadata otherwise).
+    public func writes(_ level: LogLevel) -> Bool { level >= minimumLevel }
 
     public func log(_ level: LogLevel, _ message: String, _ extra: [String: String] = [:]) {
         guard level >= minimumLevel else { return }
@@ -117,6 +127,11 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// (`LogText.isUnsafe`), so a JSON log line shown on a terminal cannot drive it either.
 public enum JSONString {
     public static func quote(_ text: String) -> String {
+        // Most values (ids, names, header values) are printable ASCII without `"` or `\\`: they
+        // are copied whole instead of scalar by scalar.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -53,8 +53,14 @@ public enum WebhookBody {
     /// The media type without parameters, trimmed and lowercased: `Application/JSON; charset=utf-8`
     /// gives `application/json`.
     static func mediaType(of contentType: String) -> String {
-        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return type.trimmingCharacters(in: .whitespaces).lowercased()
+        let bytes = Array(contentType.utf8.prefix { $0 != UInt8(ascii: ";") })
+        // Trimmed of what `CharacterSet.whitespaces` holds in ASCII (space and tab); a header value
+        // holds no other white space (MHD refuses CR and LF in it).
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(decoding: bytes[first...last].map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private static func formField(_ name: String, in body: Data) -> Result<Data, WebhookBodyError> {
