@@ -153,15 +153,9 @@ func contentLength(_ value: UnsafePointer<CChar>) -> Int? {
     guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
         return nil
     }
-    var length = 0
-    for byte in bytes[first...last] {
-        guard byte >= 0x30, byte <= 0x39 else { return nil }
-        let (times10, overflow) = length.multipliedReportingOverflow(by: 10)
-        let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - 0x30))
-        guard !overflow, !overflow2 else { return nil }
-        length = sum
-    }
-    return length
+    let digits = bytes[first...last]
+    guard digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+    return Int(String(decoding: digits, as: UTF8.self))  // nil when too large
 }
 
 /// 503 for a request whose body does not fit in the budget for bodies in flight.

@@ -88,8 +88,7 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
             && zip(lhs.fields, rhs.fields).allSatisfy { sameName($0.name, $1.name) && $0.value == $1.value }
     }
 
-    /// ASCII case-insensitive comparison, as HTTP field names are ASCII tokens.
-    /// Whether two field names are the same, ignoring ASCII case (as HTTP does).
+    /// Whether two field names are the same, ignoring ASCII case (HTTP field names are ASCII tokens).
     public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
         var lhs = lhs, rhs = rhs
         return lhs.withUTF8 { left in
