@@ -12,9 +12,12 @@ import Glibc
 /// checkpoint made the journal writer wait (p99 0.4-1 s). Appended here it is one `write(2)` into
 /// the page cache, and the group commit carries a ~1 KB row.
 ///
-/// Durability matches the store's: with `synchronous=NORMAL` a body is in the kernel before its
-/// row commits (it survives `kill -9`, not a power loss); with `synchronous=FULL` each append is
-/// `fdatasync`ed before its row commits. A body whose row never committed (a crash in between, a
+/// Each delivery is one self-describing record (`SpoolRecord`: its row and its body), so the spool
+/// is the journal's log: the store answers a delivery once its record is written and indexes the
+/// row in the background (`SpoolIndexer`); at open it indexes again whatever is past its
+/// watermark. Durability matches the store's: with `synchronous=NORMAL` a record is in the kernel
+/// before the delivery is answered (it survives `kill -9`, not a power loss); with
+/// `synchronous=FULL` each append is `fdatasync`ed first. A record whose row was never kept (a
 /// duplicate) is dead bytes in its segment until the segment goes.
 ///
 /// Bounded: a segment holds up to `segmentBytes` (a new one is started past that and at every
@@ -71,34 +74,108 @@ final class BodySpool: @unchecked Sendable {
         return directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + Self.suffix
     }
 
-    /// Appends `body`; returns where it is. Throws when the file system refuses (full, gone).
-    func append(_ body: Data) throws -> Location {
+    /// Appends `record` (its row) and its `body` as one record in one `write(2)`; returns where
+    /// the body is. `appended` runs under the spool's lock once the bytes are in the file, with
+    /// the body's place and the record's end: callers see records in file order. Throws when the
+    /// file system refuses (full, gone); nothing was appended then.
+    @discardableResult
+    func append(_ record: SpoolRecord, body: Data, appended: (_ body: Location, _ end: Location) -> Void = { _, _ in }) throws -> Location {
+        let prefix = record.prefix()
+        let total = Int64(prefix.count + body.count)
         lock.lock()
         defer { lock.unlock() }
-        if descriptor < 0 || size + Int64(body.count) > segmentBytes && size > 0 {
+        if descriptor < 0 || size + total > segmentBytes && size > 0 {
             try startSegment()
         }
         let offset = size
-        try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var written = 0
-            while written < raw.count {
-                let n = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let reason = String(cString: strerror(errno))
-                    // The bytes that made it are dead; the next append starts a new segment.
-                    Glibc.close(descriptor)
-                    descriptor = -1
-                    throw Failure(description: "cannot write a webhook body to \(path(segment)): \(reason)")
-                }
-                written += n
+        try prefix.withUnsafeBytes { head in
+            try body.withUnsafeBytes { tail in
+                try writeAll([head, tail])
             }
         }
-        size += Int64(body.count)
+        size += total
         if syncEachAppend, fdatasync(descriptor) != 0 {
-            throw Failure(description: "cannot sync \(path(segment)): \(String(cString: strerror(errno)))")
+            // Not known to be durable: the bytes are dead, the next append starts a new segment.
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            descriptor = -1
+            throw Failure(description: "cannot sync \(path(segment)): \(reason)")
         }
-        return Location(segment: segment, offset: offset)
+        let bodyPlace = Location(segment: segment, offset: offset + Int64(prefix.count))
+        appended(bodyPlace, Location(segment: segment, offset: size))
+        return bodyPlace
+    }
+
+    /// Writes `parts` at the segment's end (`writev`, again for what a short write left). On an
+    /// error the segment is closed: the bytes that made it are dead, the next append starts anew.
+    private func writeAll(_ parts: [UnsafeRawBufferPointer]) throws {
+        var vectors = parts.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var index = 0
+        while index < vectors.count {
+            if vectors[index].iov_len == 0 { index += 1; continue }
+            let n = vectors[index...].withUnsafeBufferPointer { Glibc.writev(descriptor, $0.baseAddress, Int32($0.count)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                Glibc.close(descriptor)
+                descriptor = -1
+                throw Failure(description: "cannot write a webhook body to \(path(segment)): \(reason)")
+            }
+            var left = n
+            while left > 0, index < vectors.count {
+                let take = min(left, vectors[index].iov_len)
+                vectors[index].iov_base = vectors[index].iov_base.map { $0 + take }
+                vectors[index].iov_len -= take
+                left -= take
+                if vectors[index].iov_len == 0 { index += 1 }
+            }
+        }
+    }
+
+    /// The records from `position` on, in file order, each with where its body is and where it
+    /// ends: the rest of `position`'s segment and every later segment (reads the records' heads,
+    /// not the bodies). A segment's scan ends at the first bytes that are not a whole record
+    /// (one cut short by a crash; a segment of bare bodies written before records existed).
+    func records(from position: Location) throws -> [(record: SpoolRecord, body: Location, end: Location)] {
+        let current = lock.withLock { descriptor >= 0 ? segment : Int64.max }
+        var found: [(record: SpoolRecord, body: Location, end: Location)] = []
+        for number in try Self.segments(in: directory).sorted() where number >= position.segment && number < current {
+            let fd = Glibc.open(path(number), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            defer { Glibc.close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { continue }
+            let fileSize = Int64(info.st_size)
+            var offset = number == position.segment ? position.offset : 0
+            var header = [UInt8](repeating: 0, count: SpoolRecord.headerSize)
+            while offset + Int64(SpoolRecord.headerSize) <= fileSize {
+                guard Self.readFully(fd, into: &header, at: offset),
+                      let lengths = header.withUnsafeBytes({ SpoolRecord.lengths(header: $0) }) else { break }
+                let bodyOffset = offset + Int64(SpoolRecord.headerSize + lengths.meta)
+                let end = bodyOffset + Int64(lengths.body)
+                guard end <= fileSize else { break }
+                var meta = [UInt8](repeating: 0, count: lengths.meta)
+                guard Self.readFully(fd, into: &meta, at: offset + Int64(SpoolRecord.headerSize)),
+                      let record = meta.withUnsafeBytes({ SpoolRecord.parse(meta: $0, bodySize: lengths.body) }) else { break }
+                found.append((record, Location(segment: number, offset: bodyOffset), Location(segment: number, offset: end)))
+                offset = end
+            }
+        }
+        return found
+    }
+
+    private static func readFully(_ fd: Int32, into buffer: inout [UInt8], at offset: Int64) -> Bool {
+        let length = buffer.count
+        return buffer.withUnsafeMutableBytes { raw in
+            var done = 0
+            while done < length {
+                let n = pread(fd, raw.baseAddress! + done, length - done, off_t(offset) + off_t(done))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                done += n
+            }
+            return true
+        }
     }
 
     private func startSegment() throws {

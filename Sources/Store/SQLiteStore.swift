@@ -23,6 +23,13 @@ public final class SQLiteStore: SQLStateStore {
     private let fileGuard: SQLiteFileGuard?
     /// Where webhook bodies go (`<path>-bodies/`); nil for a `:memory:` store (bodies in rows).
     private let spool: BodySpool?
+    /// Commits the rows of deliveries answered once in the spool; nil for a `:memory:` store.
+    private let indexer: SpoolIndexer?
+    /// Looks up delivery ids and body hashes for the webhook path (a connection of its own, so
+    /// a long read elsewhere never holds up a webhook).
+    private let lookup: SQLiteConnection
+    /// The kv key of the spool position up to which every record is indexed (`segment:offset`).
+    static let spoolWatermarkKey = "journal.spool.indexed"
 
     public convenience init(path: String, synchronousFull: Bool = false) throws {
         try self.init(path: path, synchronousFull: synchronousFull, walRestartBytes: WALRestart.defaultRestartBytes)
@@ -53,9 +60,24 @@ public final class SQLiteStore: SQLStateStore {
             if readerConnection !== db, let fileGuard { readerConnection.setAccessCheck { try fileGuard.check() } }
             reader = readerConnection
             checkpointer = try Checkpointer(path: path, fileGuard: fileGuard, truncateBytes: 4 * walRestartBytes)
-            journalWriter = readerConnection === db
+            let writer = readerConnection === db
                 ? GroupCommitter(db: db)
                 : GroupCommitter(db: db, afterBatch: WALRestart(db: db, restartBytes: walRestartBytes).afterBatch)
+            journalWriter = writer
+            if let spool {
+                let lookupConnection = try SQLiteConnection(path: path, readOnly: true)
+                if let fileGuard { lookupConnection.setAccessCheck { try fileGuard.check() } }
+                lookup = lookupConnection
+                try Self.indexUnindexedRecords(of: spool, db: db, writer: writer)
+                indexer = SpoolIndexer { entries in
+                    try writer.perform(journaledBytes: 4096 * entries.count) {
+                        try Self.index(db, entries)
+                    }
+                }
+            } else {
+                lookup = db
+                indexer = nil
+            }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -64,6 +86,8 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     deinit {
+        // Rows of deliveries already answered first, while the writer still runs.
+        indexer?.stop()
         journalWriter.stop()
         checkpointer.stop()
     }
@@ -107,40 +131,86 @@ public final class SQLiteStore: SQLStateStore {
 
     public func journal(_ delivery: NewDelivery) throws -> JournalOutcome {
         do {
-            let db = db
-            // The body goes to the spool first (outside the write lock): only its place is committed.
-            let location = try spool?.append(delivery.body)
-            // Encoded here, on the caller's thread: the writer thread serves every caller.
             let headers = JSONColumn.encode(delivery.headers)
-            // Each 4 KiB page is a 4,120-byte frame; a row and its index entries add about a page.
-            return try journalWriter.perform(journaledBytes: (location == nil ? delivery.body.count : 0) + 4096) {
-                try Self.insert(db, delivery, headers: headers, at: location)
+            guard let spool, let indexer else {
+                let db = db
+                return try journalWriter.perform(journaledBytes: delivery.body.count + 4096) {
+                    try Self.insert(db, delivery, headers: headers)
+                }
             }
+            // A store that cannot be written takes no more deliveries (503), even into the spool.
+            try fileGuard?.check()
+            let hash = delivery.bodySHA256
+            guard try indexer.reserve(id: delivery.id, hash: hash) else { return .duplicate(.pending) }
+            var appended = false
+            defer { if !appended { indexer.release(id: delivery.id, hash: hash) } }
+            if let status = try existingStatus(id: delivery.id, hash: hash) { return .duplicate(status) }
+            let record = SpoolRecord(id: delivery.id, event: delivery.event, receivedAt: delivery.receivedAt,
+                                     contentType: delivery.contentType, headers: headers, bodySize: delivery.body.count,
+                                     bodySHA256: hash)
+            try spool.append(record, body: delivery.body) { body, end in
+                indexer.enqueue(SpoolIndexer.Entry(record: record, body: body, end: end))
+                appended = true
+            }
+            return .accepted
         } catch {
             throw StoreError(operation: "journal delivery", underlying: error)
         }
     }
 
-    /// Journals one delivery inside the writer's transaction: its body in the row, or its
-    /// place in the spool.
-    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery, headers: String,
-                       at location: BodySpool.Location?) throws -> JournalOutcome {
-        let rows = try db.query(
-            """
-            INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
-            """,
-            [.text(delivery.id), .text(delivery.event), .real(delivery.receivedAt.timeIntervalSince1970),
-             SQLiteValue(delivery.contentType), .text(headers),
-             .integer(Int64(delivery.body.count)), SQLiteValue(delivery.bodySHA256)]
-        )
-        if let seq = rows.first?.int64("seq") {
-            if let location {
+    /// The status of the delivery journaled under `id`, or else of the one with this body; nil
+    /// when there is neither.
+    private func existingStatus(id: String, hash: String?) throws -> DeliveryStatus? {
+        let rows = try lookup.query("SELECT status FROM deliveries WHERE id = ? OR body_sha256 = ? ORDER BY id = ? DESC LIMIT 1",
+                                    [.text(id), SQLiteValue(hash), .text(id)])
+        guard let row = rows.first else { return nil }
+        return row.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending
+    }
+
+    /// Runs `hook` after each commit of journaled deliveries (they can be claimed from then on).
+    public func observeJournal(_ hook: @escaping @Sendable () -> Void) {
+        indexer?.observe(hook)
+    }
+
+    /// Commits the rows of spooled deliveries and moves the watermark past the last one (inside
+    /// the writer's transaction). A delivery whose id or body is known already is skipped.
+    static func index(_ db: SQLiteConnection, _ entries: ArraySlice<SpoolIndexer.Entry>) throws {
+        guard let last = entries.last else { return }
+        for entry in entries {
+            let record = entry.record
+            if let seq = try insertRow(db, id: record.id, event: record.event, receivedAt: record.receivedAt,
+                                       contentType: record.contentType, headers: record.headers,
+                                       bodySize: record.bodySize, bodySHA256: record.bodySHA256) {
                 try db.run("INSERT INTO delivery_bodies (seq, body, spool_segment, spool_offset) VALUES (?, x'', ?, ?)",
-                           [.integer(seq), .integer(location.segment), .integer(location.offset)])
-            } else {
-                try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
+                           [.integer(seq), .integer(entry.body.segment), .integer(entry.body.offset)])
             }
+        }
+        try db.run("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                   [.text(spoolWatermarkKey), .text("\(last.end.segment):\(last.end.offset)")])
+    }
+
+    /// At open: indexes the records past the watermark (deliveries answered before a crash or
+    /// a stop whose rows were not committed).
+    static func indexUnindexedRecords(of spool: BodySpool, db: SQLiteConnection, writer: GroupCommitter) throws {
+        let mark = try db.query("SELECT value FROM kv WHERE key = ?", [.text(spoolWatermarkKey)]).first?.string("value")
+        let parts = mark?.split(separator: ":").compactMap { Int64($0) } ?? []
+        let from = parts.count == 2 ? BodySpool.Location(segment: parts[0], offset: parts[1]) : BodySpool.Location(segment: 0, offset: 0)
+        let entries = try spool.records(from: from).map { SpoolIndexer.Entry(record: $0.record, body: $0.body, end: $0.end) }
+        var start = 0
+        while start < entries.count {
+            let batch = entries[start..<min(entries.count, start + SpoolIndexer.maximumBatch)]
+            try writer.perform { try index(db, batch) }
+            start = batch.endIndex
+        }
+    }
+
+    /// Journals one delivery, body in the row, inside the writer's transaction (a `:memory:`
+    /// store).
+    static func insert(_ db: SQLiteConnection, _ delivery: NewDelivery, headers: String) throws -> JournalOutcome {
+        if let seq = try insertRow(db, id: delivery.id, event: delivery.event, receivedAt: delivery.receivedAt,
+                                   contentType: delivery.contentType, headers: headers, bodySize: delivery.body.count,
+                                   bodySHA256: delivery.bodySHA256) {
+            try db.run("INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)", [.integer(seq), .blob([UInt8](delivery.body))])
             return .accepted
         }
         // Known by its id, or (a replay under a new id) by its body.
@@ -149,12 +219,37 @@ public final class SQLiteStore: SQLStateStore {
         return .duplicate(existing.first?.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending)
     }
 
+    /// Inserts a delivery's row; its `seq`, or nil when its id or body is known already.
+    static func insertRow(_ db: SQLiteConnection, id: String, event: String, receivedAt: Date, contentType: String?,
+                          headers: String, bodySize: Int, bodySHA256: String?) throws -> Int64? {
+        try db.query(
+            """
+            INSERT INTO deliveries (id, event, received_at, content_type, headers, body_size, status, body_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING seq
+            """,
+            [.text(id), .text(event), .real(receivedAt.timeIntervalSince1970), SQLiteValue(contentType), .text(headers),
+             .integer(Int64(bodySize)), SQLiteValue(bodySHA256)]
+        ).first?.int64("seq")
+    }
+
     public func claimDelivery(owner: String, lease: TimeInterval, now: Date) throws -> DeliveryRecord? {
         try claimDeliveries(owner: owner, lease: lease, now: now, limit: 1).first
     }
 
     public func claimDeliveries(owner: String, lease: TimeInterval, now: Date, limit: Int) throws -> [DeliveryRecord] {
         guard limit > 0 else { return [] }
+        // What is indexed first; only a claim that comes up short waits for the indexer's next
+        // commit. A claim that flushed every time would make the indexer commit per claim, in
+        // small batches, while a backlog of indexed deliveries waits anyway.
+        var claimed = try claimIndexed(owner: owner, lease: lease, now: now, limit: limit)
+        if claimed.count < limit, let indexer, indexer.waiting > 0 {
+            indexer.flush()
+            claimed += try claimIndexed(owner: owner, lease: lease, now: now, limit: limit - claimed.count)
+        }
+        return claimed
+    }
+
+    private func claimIndexed(owner: String, lease: TimeInterval, now: Date, limit: Int) throws -> [DeliveryRecord] {
         do {
             let db = db
             let rows = try journalWriter.perform { () throws -> [SQLiteRow] in
@@ -248,6 +343,7 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func delivery(id: String) throws -> DeliveryRecord? {
+        indexer?.flush()
         do {
             return try reader.query(Self.selectWithBody + " WHERE d.id = ?", [.text(id)]).first.map(recordWithBody)
         } catch {
@@ -256,6 +352,7 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func deliveries(limit: Int) throws -> [DeliveryRecord] {
+        indexer?.flush()
         do {
             return try reader.query(
                 """
@@ -271,6 +368,7 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func replayDelivery(id: String) throws -> Bool {
+        indexer?.flush()
         do {
             let db = db
             let changed = try journalWriter.perform {
@@ -290,6 +388,7 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func journalDepth() throws -> Int {
+        indexer?.flush()
         do {
             let rows = try reader.query("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'processing')")
             return rows.first?.int("n") ?? 0
@@ -299,6 +398,7 @@ public final class SQLiteStore: SQLStateStore {
     }
 
     public func hasWaitingDeliveries() throws -> Bool {
+        indexer?.flush()
         do {
             return try !reader.query("SELECT 1 FROM deliveries WHERE status IN ('pending', 'processing') LIMIT 1").isEmpty
         } catch {

@@ -31,8 +31,14 @@ public protocol Store: AnyObject, Sendable {
     // MARK: Delivery journal
 
     /// Journals a verified delivery durably, de-duplicated by its id. Returns only once the
-    /// delivery would survive a crash of this process.
+    /// delivery would survive a crash of this process. A store may make it claimable a moment
+    /// later (SQLite indexes it from its spool): `observeJournal` says when; reads of deliveries
+    /// see it at once.
     func journal(_ delivery: NewDelivery) throws -> JournalOutcome
+
+    /// Runs `hook` whenever journaled deliveries became claimable after `journal` returned (a
+    /// store whose `journal` makes them claimable before returning never calls it).
+    func observeJournal(_ hook: @escaping @Sendable () -> Void)
 
     /// Takes the oldest delivery that is pending (or whose lease expired) for `owner`, leasing it
     /// until `now + lease`. Each call hands a delivery to one caller only, across replicas.
@@ -211,6 +217,8 @@ public protocol Store: AnyObject, Sendable {
 }
 
 extension Store {
+    public func observeJournal(_ hook: @escaping @Sendable () -> Void) {}
+
     public func hasWaitingDeliveries() throws -> Bool {
         try journalDepth() > 0
     }

@@ -11,6 +11,11 @@ struct BodySpoolTests {
         Data((0..<size).map { UInt8(truncatingIfNeeded: Int($0) &* 31 &+ Int(seed)) })
     }
 
+    static func record(_ id: String, size: Int = 28_000) -> SpoolRecord {
+        SpoolRecord(id: id, event: "push", receivedAt: Date(timeIntervalSince1970: 1_700_000_000), contentType: "application/json",
+                    headers: "{}", bodySize: size, bodySHA256: nil)
+    }
+
     @Test("bodies go to the spool, not the database, and come back byte for byte from a claim, a read and after a restart")
     func roundTrip() throws {
         let directory = try TemporaryDirectory(prefix: "slipway-spool")
@@ -46,7 +51,7 @@ struct BodySpoolTests {
         let directory = try TemporaryDirectory(prefix: "slipway-spool-prune")
         let spool = try BodySpool(directory: directory.child("bodies"), segmentBytes: 100_000, syncEachAppend: false)
         var locations: [BodySpool.Location] = []
-        for index in 0..<10 { locations.append(try spool.append(Self.body(UInt8(index)))) }
+        for index in 0..<10 { locations.append(try spool.append(Self.record("r\(index)"), body: Self.body(UInt8(index)))) }
         #expect(Set(locations.map(\.segment)) == [1, 2, 3, 4], "three 28 KB bodies per 100 KB segment")
         for (index, location) in locations.enumerated() {
             #expect(try spool.read(location, length: 28_000) == Self.body(UInt8(index)))
