@@ -105,7 +105,7 @@ let package = Package(
         // The demo (with the fake GitHub) is a program of its own: never in the shipped binary.
         .executableTarget(name: "slipway-demo", dependencies: ["SlipwayCLI", "CommandLineKit", "Demo", "Runner", "Store", "SlipwayCore"], swiftSettings: swiftSettings),
         // Benchmarks that print figures (scripts/bench/*.sh run them in release mode).
-        .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Docker", "Router", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "slipway-bench", dependencies: ["Data", "Demo", "Docker", "Router", "Runner", "Server", "Forge", "FakeGitHub", "HTTPClient", "HTTPTypes", "Crypto", "Reconcile", "Store", "Git", "SlipwayCore"], swiftSettings: swiftSettings),
 
         // Shared test support: temp directories, child processes, a throwaway PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: ["Git", "LocalPostgres", "Docker", "HTTPClient"], path: "Tests/TestSupport", swiftSettings: swiftSettings),

@@ -2,11 +2,12 @@
 #define SLIPWAY_CPROCESS_SHIM_H
 /* glibc (>= 2.34) process-control calls Swift's Glibc module hides (they are GNU extensions,
  * declared only under _GNU_SOURCE) or cannot import (prctl is variadic). Declared here with
- * their glibc prototypes and wrapped in prefixed inline functions; only the Runner target's
- * process layer imports this module. */
+ * their glibc prototypes and wrapped in prefixed inline functions, with the one malloc setting
+ * the bot makes; only the Runner target's process layer imports this module. */
 #include <spawn.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <malloc.h>
 
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
@@ -46,4 +47,11 @@ static inline int slipway_set_not_dumpable(void) {
 static inline int slipway_get_dumpable(void) {
     return prctl(3, 0L, 0L, 0L, 0L);
 }
+/* glibc's malloc keeps at most `count` arenas (M_ARENA_MAX; its default is 8 per core). Each
+ * arena keeps the memory its threads freed, so many arenas raise the resident size with no gain
+ * for a server whose threads mostly wait. Returns 1 on success. */
+static inline int slipway_malloc_arena_max(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}
+
 #endif

@@ -52,6 +52,8 @@ enum ServeCommand {
             sigaddset(&signals, SIGTERM)
             sigaddset(&signals, SIGHUP)
             pthread_sigmask(SIG_BLOCK, &signals, nil)
+            // Few malloc arenas, set before the threads start (see MallocArenas.serverDefault).
+            MallocArenas.limit()
 
             var app: BotApplication
             do {

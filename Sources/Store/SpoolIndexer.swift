@@ -15,8 +15,9 @@ import Foundation
 /// for it in the database and stays reserved until its row is committed, so a second delivery of
 /// it finds it either here or there. Bounded: at most `capacity` deliveries are reserved or
 /// waiting (rows, not bodies); a handler past that waits for the indexer. While a commit fails
-/// (a store that cannot be written), `reserve` throws that failure (webhooks get 503) and the
-/// thread tries again with a backoff; what was queued is kept, and is in the spool anyway.
+/// (a store that cannot be written), the thread tries again with a backoff and `reserve` has it
+/// try at once, throwing the failure if that try fails too (webhooks get 503); what was queued is
+/// kept, and is in the spool anyway.
 final class SpoolIndexer: @unchecked Sendable {
     struct Entry: Sendable {
         let record: SpoolRecord
@@ -47,6 +48,8 @@ final class SpoolIndexer: @unchecked Sendable {
     private var appended = 0
     private var indexed = 0
     private var failure: (any Error)?
+    /// Commit tries so far, failed ones included.
+    private var attempts = 0
     private var stopping = false
     private var stopped = false
     /// Readers waiting in `flush` (the thread commits without lingering while there are any).
@@ -66,14 +69,20 @@ final class SpoolIndexer: @unchecked Sendable {
         condition.withLock { onCommitted = hook }
     }
 
+    /// How long a delivery waits for the commit it asked for while the last one failed.
+    static let retryWait: TimeInterval = 2
+
     /// Reserves `id` and `hash` for a delivery about to be journaled; false when either is
     /// reserved or waiting already (a duplicate). Waits while `capacity` deliveries are; throws
-    /// while commits fail or once the store is closing.
+    /// while commits fail or once the store is closing. After a failed commit it has the thread
+    /// try again at once and waits for that try (up to `retryWait`), so the first delivery after
+    /// the store came back is taken instead of refused until the backoff ends.
     func reserve(id: String, hash: String?) throws -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while true {
             if stopping { throw StoreError(operation: "write", message: "the store is closing") }
+            if failure != nil { retryNow() }
             if let failure { throw failure }
             if ids.contains(id) || hash.map(hashes.contains) == true { return false }
             if ids.count < capacity { break }
@@ -82,6 +91,17 @@ final class SpoolIndexer: @unchecked Sendable {
         ids.insert(id)
         if let hash { hashes.insert(hash) }
         return true
+    }
+
+    /// With the lock held: wakes the thread from its backoff, without lingering, and waits
+    /// for its next try.
+    private func retryNow() {
+        let attempt = attempts
+        flushing += 1
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(Self.retryWait)
+        while attempts == attempt && !stopped && condition.wait(until: deadline) {}
+        flushing -= 1
     }
 
     /// Gives back a reservation that was not appended (a duplicate found in the database, an
@@ -153,6 +173,7 @@ final class SpoolIndexer: @unchecked Sendable {
             condition.unlock()
             let outcome = Result { try commit(batch) }
             condition.lock()
+            attempts += 1
             if case .failure(let error) = outcome {
                 failure = error
                 condition.broadcast()

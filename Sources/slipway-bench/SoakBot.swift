@@ -1,5 +1,6 @@
 import Forge
 import Foundation
+import Runner
 import Server
 import SlipwayCore
 
@@ -35,6 +36,8 @@ enum SoakBot {
         configuration.isolation = .none
         configuration.runnerWorkers = 1
         configuration.evidenceRetention = nil
+        // As `slipway serve` does before its threads start.
+        MallocArenas.limit()
         let bot = try BotApplication.build(configuration: configuration, logger: Logger(sink: StandardErrorLogSink(format: .json), minimumLevel: .warning))
         try bot.start()
         guard let reconciler = bot.reconciler else { throw SoakError("the bot has no reconciler") }

@@ -164,8 +164,35 @@ public final class CaddyServer: @unchecked Sendable {
         return String(cString: made)
     }
 
-    /// A free TCP port on 127.0.0.1: bind port 0, read the port the kernel chose, close.
+    /// A free TCP port on 127.0.0.1 for Caddy to listen on later, below the kernel's ephemeral
+    /// range (32768-60999 on Debian): a port the kernel hands out (bind to port 0) can be taken
+    /// by any test's outgoing connection before Caddy binds it, which failed a Caddy restart test
+    /// once with "address already in use". Random ports from 20000-32767 that bind now; the
+    /// kernel's choice only if none of 64 tries does.
     public static func freePort() throws -> Int {
+        for _ in 0..<64 {
+            let port = Int.random(in: 20000...32767)
+            if try bindable(port) { return port }
+        }
+        return try kernelChosenPort()
+    }
+
+    private static func bindable(_ port: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CaddyServerError("socket failed: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 }
+        }
+    }
+
+    /// Binds port 0 and reads the port the kernel chose.
+    private static func kernelChosenPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CaddyServerError("socket failed: \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -198,7 +198,13 @@ echo 0 > "$rss_file"
   done ) &
 pids+=($!)
 
-run_wrk() { wrk -t "$threads" -c "$connections" -d "${duration}s" --latency -s "$work/signed.lua" "$1"; }
+# wrk runs on the same cores as the server under test: its own CPU time per request (user +
+# system, from bash's `time`) says how much of the machine is left for the server at a given rate.
+run_wrk() {
+  local TIMEFORMAT="%U %S"
+  { time wrk -t "$threads" -c "$connections" -d "${duration}s" --latency -s "$work/signed.lua" "$1" 2>&1; } 2> "$work/wrk-cpu"
+  echo "wrk-cpu $(cat "$work/wrk-cpu")"
+}
 warm_up() { wrk -t "$threads" -c "$connections" -d 3s -s "$work/signed.lua" "$1" > /dev/null; }
 
 echo "== warm-up (3 s each, not measured)"
@@ -228,7 +234,7 @@ fi
 
 sha_rate=$(openssl speed -seconds 1 -bytes 16384 -evp sha256 2>/dev/null | awk '/^sha256/ {print $NF}')
 python3 - "$static_out" "$python_out" "$bot_out" "$(cat "$rss_file")" "$work/bot/state.db" "$connections" "$sha_rate" \
-  "$(cat "$work/body-size")" "$metrics" "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" <<'PY'
+  "$(cat "$work/body-size")" "$metrics" "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" "$(nproc)" <<'PY'
 import re, sqlite3, sys
 def parse(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -271,6 +277,21 @@ print(f"deliveries journaled: {journaled} (warm-up included), processed by now: 
       f"non-2xx answers: slipway {b_bad}, python {p_bad}")
 print(f"reconciles run by the end of the measured run: {metric('slipway_reconciles_total')}; "
       f"marks {metric('slipway_reconcile_marks_total')}, of which coalesced {metric('slipway_reconcile_marks_coalesced_total')}")
+def wrk_us(out):
+    m = re.search(r"^wrk-cpu ([\d.]+) ([\d.]+)$", out, re.M)
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    return (float(m.group(1)) + float(m.group(2))) / n * 1e6 if m and n else None
+w_static, w_bot = wrk_us(sys.argv[1]), wrk_us(sys.argv[3])
+cores = int(sys.argv[13])
+if w_static and w_bot:
+    goal = 3 * p_rps
+    left = (cores * 1e6 - goal * w_bot) / goal
+    print(f"load generator: wrk uses {w_static:.0f} us of CPU per request against nginx, {w_bot:.0f} us against slipway, "
+          f"on the same {cores} cores")
+    print(f"  at the 3x python rate ({goal:.0f} req/s) that leaves at most {left:.0f} us of CPU per request for the server")
+    print(f"  p99 < 10 ms at {sys.argv[6]} connections needs more than {int(sys.argv[6]) / 0.010:.0f} req/s "
+          f"(closed loop: mean latency = connections / throughput), where wrk alone would use "
+          f"{int(sys.argv[6]) / 0.010 * w_bot / 1e6:.2f} of the {cores} cores")
 rate = sys.argv[7].rstrip("k")
 if rate:
     mbps = float(rate) * 1000 / 1e6
