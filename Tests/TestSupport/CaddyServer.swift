@@ -171,13 +171,17 @@ public final class CaddyServer: @unchecked Sendable {
     /// kernel's choice only if none of 64 tries does.
     public static func freePort() throws -> Int {
         for _ in 0..<64 {
-            let port = Int.random(in: 20000...32767)
-            if try bindable(port) { return port }
+            if let port = try bound(port: Int.random(in: 20000...32767)) { return port }
         }
-        return try kernelChosenPort()
+        guard let port = try bound(port: 0) else {
+            throw CaddyServerError("binding port 0 failed: \(String(cString: strerror(errno)))")
+        }
+        return port
     }
 
-    private static func bindable(_ port: Int) throws -> Bool {
+    /// Binds 127.0.0.1:`port` (0: the kernel chooses) and closes: the port bound, or nil when
+    /// it could not be bound.
+    private static func bound(port: Int) throws -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CaddyServerError("socket failed: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -185,26 +189,11 @@ public final class CaddyServer: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 }
-        }
-    }
-
-    /// Binds port 0 and reads the port the kernel chose.
-    private static func kernelChosenPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CaddyServerError("socket failed: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw CaddyServerError("binding port 0 failed: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 }
 
